@@ -1,0 +1,299 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from simple_history.admin import SimpleHistoryAdmin
+
+from bookings import finance
+from bookings.forms import BookingAdminForm, CalendarEntryAdminForm
+from bookings.models import Boat, Booking, CalendarEntry, Tenant
+from bookings.selectors import bookings_for_list
+from bookings.services import booking_save
+from charterops.tenancy import TenantScopedAdmin, TenantScopedInline
+from crew.models import Assignment, CrewEvent
+from crew.services import assignment_remove, assignment_save, crew_invite_resend
+from outbox.models import Effect
+from outbox.services import effect_retry
+
+
+@admin.register(Tenant)
+class TenantAdmin(TenantScopedAdmin):
+    tenant_path = "id"
+    list_display = ("name", "guest_domain", "s3_bucket", "cloudfront_distribution_id", "sender_email", "timezone")
+    search_fields = ("name", "slug", "guest_domain")
+    prepopulated_fields = {"slug": ("name",)}
+    filter_horizontal = ("staff",)
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def get_readonly_fields(self, request, obj=None):
+        return () if request.user.is_superuser else ("staff",)
+
+
+@admin.register(Boat)
+class BoatAdmin(TenantScopedAdmin):
+    list_display = ("name", "tenant", "capacity", "default_meeting_point")
+    list_filter = ("tenant",)
+    list_select_related = ("tenant",)
+    search_fields = ("name",)
+
+
+class BookingAssignmentFormSet(forms.BaseInlineFormSet):
+    """Assignments of the booking's crew event, edited on the booking page."""
+
+    def clean(self):
+        super().clean()
+        booking = self.instance.booking
+        if not booking.boat_id or not booking.party_size:
+            return
+        aboard = sum(
+            1
+            for form in self.forms
+            if form.cleaned_data
+            and not form.cleaned_data.get("DELETE")
+            and form.cleaned_data.get("crew_member")
+            and form.cleaned_data.get("status") != Assignment.Status.DECLINED
+        )
+        room = booking.boat.capacity - aboard
+        if booking.party_size > room:
+            raise ValidationError(
+                f"{booking.boat.name} carries {booking.boat.capacity} people including crew: "
+                f"{booking.party_size} guests and {aboard} crew is too many."
+            )
+
+
+class BookingAssignmentInline(TenantScopedInline, admin.TabularInline):
+    """Assignments hang off the crew event; this inline shows them on the booking.
+
+    Django inlines need a foreign key to the page's model, so this inline is built
+    for CrewEvent and BookingAdmin hands it the booking's crew event.
+    """
+
+    model = Assignment
+    fk_name = "event"
+    formset = BookingAssignmentFormSet
+    extra = 0
+    autocomplete_fields = ("crew_member",)
+    fields = ("crew_member", "role", "hourly_rate", "paid_hours", "status", "pay", "decline_reason")
+    readonly_fields = ("pay", "decline_reason")
+    verbose_name = "crew assignment"
+
+    def __init__(self, parent_model, admin_site):
+        super().__init__(CrewEvent, admin_site)
+
+    @admin.display(description="pay")
+    def pay(self, obj: Assignment):
+        if obj.pk is None:
+            return "—"
+        return finance.line_pay(obj.hourly_rate, obj.paid_hours)
+
+
+class EffectInline(admin.TabularInline):
+    model = Effect
+    extra = 0
+    can_delete = False
+    fields = ("kind", "reason", "status", "attempts", "last_error", "provider_message_id", "updated_at")
+    readonly_fields = fields
+    verbose_name = "side effect"
+    verbose_name_plural = "side effects (newest first)"
+    ordering = ("-id",)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).order_by("-id")
+
+
+@admin.register(Booking)
+class BookingAdmin(TenantScopedAdmin, SimpleHistoryAdmin):
+    form = BookingAdminForm
+    list_display = (
+        "guest_name",
+        "reference",
+        "tenant",
+        "boat",
+        "local_start",
+        "party_size",
+        "status",
+        "gross_amount",
+        "net_to_owner",
+        "crew",
+        "checklist",
+        "guest_page_status",
+    )
+    list_filter = ("tenant", "status", "source", ("start", admin.DateFieldListFilter))
+    list_select_related = ("tenant", "boat")
+    search_fields = ("guest_name", "guest_email", "external_reference")
+    date_hierarchy = "start"
+    autocomplete_fields = ("boat",)
+    inlines = (BookingAssignmentInline, EffectInline)
+    actions = ("resend_invitations", "retry_failed_effects")
+    readonly_fields = ("money_breakdown", "guest_page", "crew_event_link", "created_at", "updated_at")
+    fieldsets = (
+        (None, {"fields": ("tenant", "boat", "source", "external_reference", "status")}),
+        ("Guest", {"fields": ("guest_name", "guest_email", "guest_phone", "party_size")}),
+        ("When and where", {"fields": ("start", "end", "meeting_point")}),
+        (
+            "Money",
+            {"fields": ("gross_amount", "platform_fee", "platform_pays_captain", "port_tax_rate", "money_breakdown")},
+        ),
+        ("Notes", {"fields": ("internal_notes", "crew_notes", "guest_notes")}),
+        ("Crew and guest page", {"fields": ("crew_event_link", "guest_page", "created_at", "updated_at")}),
+    )
+
+    def get_queryset(self, request):
+        return bookings_for_list(super().get_queryset(request))
+
+    # --- columns -------------------------------------------------------------
+    @admin.display(description="reference", ordering="external_reference")
+    def reference(self, obj: Booking) -> str:
+        return f"{obj.get_source_display()} {obj.external_reference}".strip()
+
+    @admin.display(description="starts (local)", ordering="start")
+    def local_start(self, obj: Booking) -> str:
+        return f"{obj.local_start():%Y-%m-%d %H:%M}"
+
+    @admin.display(description="net to owner")
+    def net_to_owner(self, obj: Booking):
+        return finance.booking_breakdown(obj).net_to_owner
+
+    @admin.display(description="crew accepted")
+    def crew(self, obj: Booking) -> str:
+        event = getattr(obj, "crew_event", None)
+        if event is None:
+            return "—"
+        people = [a for a in event.assignments.all() if a.status != Assignment.Status.DECLINED]
+        accepted = sum(1 for a in people if a.status == Assignment.Status.ACCEPTED)
+        return f"{accepted}/{len(people)}" if people else "none"
+
+    @admin.display(description="checklist")
+    def checklist(self, obj: Booking) -> str:
+        total = getattr(obj, "checklist_total", 0)
+        return f"{obj.checklist_done}/{total}" if total else "—"
+
+    @admin.display(description="guest page")
+    def guest_page_status(self, obj: Booking) -> str:
+        status = getattr(obj, "page_status", None)
+        return Effect.Status(status).label if status else "—"
+
+    # --- read-only panels ----------------------------------------------------
+    @admin.display(description="breakdown")
+    def money_breakdown(self, obj: Booking):
+        if obj.pk is None:
+            return "Shown after saving."
+        b = finance.booking_breakdown(obj)
+        captain = f"{b.captain_fee} (paid by the platform)" if b.platform_pays_captain else str(b.captain_fee)
+        rows = [
+            ("Gross", b.gross),
+            ("Platform fee", b.platform_fee),
+            ("Crew pay", b.crew_pay),
+            ("Captain fee", captain),
+            (f"Port/tax ({obj.port_tax_rate}%)", b.port_tax),
+            ("Net to owner", b.net_to_owner),
+        ]
+        return format_html(
+            '<table class="money-breakdown">{}</table>',
+            format_html_join("", '<tr><th scope="row">{}</th><td style="text-align:right">{}</td></tr>', rows),
+        )
+
+    @admin.display(description="guest page")
+    def guest_page(self, obj: Booking):
+        page = getattr(obj, "guest_page", None) if obj.pk else None
+        if page is None:
+            return "Published after saving."
+        published = (
+            timezone.localtime(page.published_at, obj.tenant.zone).strftime("%Y-%m-%d %H:%M %Z")
+            if page.published_at
+            else "not yet"
+        )
+        return format_html(
+            '<a href="{}" target="_blank" rel="noopener">{}</a><br>Last published: {}',
+            page.public_url,
+            page.public_url,
+            published,
+        )
+
+    @admin.display(description="crew event")
+    def crew_event_link(self, obj: Booking):
+        event = getattr(obj, "crew_event", None) if obj.pk else None
+        if event is None:
+            return "Created when the booking is saved."
+        url = reverse("admin:crew_crewevent_change", args=[event.pk])
+        return format_html('<a href="{}">Briefing, logistics and checklist</a>', url)
+
+    # --- inlines: hand the assignment inline the booking's crew event ----------
+    def get_formset_kwargs(self, request, obj, inline, prefix):
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        if isinstance(inline, BookingAssignmentInline):
+            event = CrewEvent.objects.filter(booking=obj).first() if obj.pk else None
+            kwargs["instance"] = event or CrewEvent(booking=obj)
+        return kwargs
+
+    # --- saving goes through the services ------------------------------------
+    def save_model(self, request, obj, form, change):
+        booking_save(booking=obj, actor=request.user, validate=False)
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Assignment:
+            return super().save_formset(request, form, formset, change)
+        formset.instance = CrewEvent.objects.get(booking=form.instance)
+        for assignment in formset.save(commit=False):
+            assignment_save(assignment=assignment)
+        for assignment in formset.deleted_objects:
+            assignment_remove(assignment=assignment)
+        return None
+
+    # --- actions ---------------------------------------------------------------
+    @admin.action(description="Re-send crew invitations (revoking old links)")
+    def resend_invitations(self, request, queryset):
+        count = 0
+        with transaction.atomic():
+            for assignment in Assignment.objects.filter(event__booking__in=queryset).exclude(
+                status=Assignment.Status.DECLINED
+            ):
+                crew_invite_resend(assignment=assignment, revoke=True)
+                count += 1
+        self.message_user(request, f"{count} invitation(s) will be re-sent.", messages.SUCCESS)
+
+    @admin.action(description="Retry failed side effects")
+    def retry_failed_effects(self, request, queryset):
+        ids = list(
+            Effect.objects.filter(booking__in=queryset, status=Effect.Status.FAILED).values_list("pk", flat=True)
+        )
+        count = effect_retry(effect_ids=ids)
+        self.message_user(request, f"{count} failed side effect(s) queued again.", messages.SUCCESS)
+
+
+@admin.register(CalendarEntry)
+class CalendarEntryAdmin(TenantScopedAdmin, SimpleHistoryAdmin):
+    form = CalendarEntryAdminForm
+    list_display = ("title", "tenant", "kind", "local_start", "local_end", "status", "created_by")
+    list_filter = ("tenant", "kind", "status", ("start", admin.DateFieldListFilter))
+    list_select_related = ("tenant", "created_by_user", "booking")
+    search_fields = ("title", "booking__guest_name", "booking__external_reference")
+    date_hierarchy = "start"
+    autocomplete_fields = ("booking",)
+    readonly_fields = ("created_by_user", "created_by_service", "created_at", "updated_at")
+
+    @admin.display(description="start (local)", ordering="start")
+    def local_start(self, obj: CalendarEntry) -> str:
+        return f"{timezone.localtime(obj.start, obj.tenant.zone):%Y-%m-%d %H:%M}"
+
+    @admin.display(description="end (local)", ordering="end")
+    def local_end(self, obj: CalendarEntry) -> str:
+        return f"{timezone.localtime(obj.end, obj.tenant.zone):%Y-%m-%d %H:%M}"
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by_user = request.user
+        super().save_model(request, obj, form, change)

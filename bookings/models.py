@@ -1,0 +1,300 @@
+"""Tenants (brands), their boats, bookings and the internal operations calendar."""
+
+from __future__ import annotations
+
+import zoneinfo
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+MONEY = {"max_digits": 10, "decimal_places": 2}
+ZERO = Decimal("0.00")
+
+
+def validate_timezone(value: str) -> None:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValidationError(f"“{value}” is not an IANA time zone (e.g. America/Los_Angeles).") from exc
+
+
+class Tenant(models.Model):
+    """A yacht brand: its own public domain, bucket, CDN and email sender."""
+
+    name = models.CharField(max_length=120, unique=True)
+    slug = models.SlugField(max_length=60, unique=True)
+    guest_domain = models.CharField(
+        "guest-site domain",
+        max_length=253,
+        help_text="Public domain guests open, e.g. queenofsandiego.com (no scheme).",
+        validators=[
+            RegexValidator(
+                r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$",
+                "Enter a bare lowercase domain such as queenofsandiego.com.",
+            )
+        ],
+    )
+    s3_bucket = models.CharField("S3 bucket", max_length=63, help_text="Bucket that holds the guest pages.")
+    cloudfront_distribution_id = models.CharField("CloudFront distribution id", max_length=32, blank=True)
+    sender_email = models.EmailField(help_text="From address for crew and guest email (verified in SES).")
+    timezone = models.CharField(
+        "time zone",
+        max_length=64,
+        default="America/Los_Angeles",
+        validators=[validate_timezone],
+        help_text="IANA zone; bookings are entered and shown in it.",
+    )
+    upload_window_hours_after_end = models.PositiveSmallIntegerField(
+        default=24, help_text="Guests may upload photos from the start until this many hours after the end."
+    )
+    staff = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="tenants",
+        help_text="Staff users who manage this brand. Superusers see every brand.",
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+
+class Boat(models.Model):
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="boats")
+    name = models.CharField(max_length=120)
+    capacity = models.PositiveSmallIntegerField(
+        "passenger capacity",
+        validators=[MinValueValidator(1)],
+        help_text="Legal limit of people aboard, crew included.",
+    )
+    default_meeting_point = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["tenant__name", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "name"], name="boat_unique_name_per_tenant"),
+            models.CheckConstraint(condition=Q(capacity__gte=1), name="boat_capacity_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Booking(models.Model):
+    class Source(models.TextChoices):
+        BOATSETTER = "boatsetter", "Boatsetter"
+        GETMYBOAT = "getmyboat", "GetMyBoat"
+        DIRECT = "direct", "Direct"
+        OTHER = "other", "Other"
+
+    class Status(models.TextChoices):
+        CONFIRMED = "confirmed", "Confirmed"
+        CANCELLED = "cancelled", "Cancelled"
+        WEATHER_OWED = "weather_owed", "Weather-owed"
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="bookings")
+    boat = models.ForeignKey(Boat, on_delete=models.PROTECT, related_name="bookings")
+    source = models.CharField(max_length=20, choices=Source.choices, default=Source.BOATSETTER)
+    external_reference = models.CharField(
+        max_length=80, blank=True, help_text="The marketplace's booking id. Unique per brand and source."
+    )
+    guest_name = models.CharField(max_length=200)
+    guest_email = models.EmailField(blank=True)
+    guest_phone = models.CharField(max_length=40, blank=True)
+    party_size = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.CONFIRMED)
+    meeting_point = models.CharField(
+        max_length=255, blank=True, help_text="Leave blank to use the boat's default meeting point."
+    )
+    gross_amount = models.DecimalField(**MONEY, validators=[MinValueValidator(ZERO)])
+    platform_fee = models.DecimalField(**MONEY, default=ZERO, validators=[MinValueValidator(ZERO)])
+    platform_pays_captain = models.BooleanField(
+        "platform pays the captain fee",
+        default=False,
+        help_text="When ticked, the captain's pay is not the owner's cost.",
+    )
+    port_tax_rate = models.DecimalField(
+        "port/tax rate (%)",
+        max_digits=5,
+        decimal_places=2,
+        default=ZERO,
+        validators=[MinValueValidator(ZERO), MaxValueValidator(Decimal("100"))],
+        help_text="Percent of the gross, e.g. 18.00.",
+    )
+    internal_notes = models.TextField("staff-only notes", blank=True)
+    crew_notes = models.TextField("crew-visible notes", blank=True)
+    guest_notes = models.TextField("guest-visible notes", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-start"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "source", "external_reference"],
+                condition=~Q(external_reference=""),
+                name="booking_unique_reference_per_tenant_source",
+                violation_error_code="duplicate_reference",
+                violation_error_message="A booking with this source and external reference already exists for this brand.",
+            ),
+            models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="booking_end_after_start"),
+            models.CheckConstraint(condition=Q(gross_amount__gte=0), name="booking_gross_not_negative"),
+            models.CheckConstraint(condition=Q(platform_fee__gte=0), name="booking_fee_not_negative"),
+            models.CheckConstraint(
+                condition=Q(port_tax_rate__gte=0) & Q(port_tax_rate__lte=100), name="booking_port_tax_rate_percent"
+            ),
+            models.CheckConstraint(condition=Q(party_size__gte=1), name="booking_party_size_positive"),
+        ]
+        indexes = [models.Index(fields=["tenant", "start"])]
+
+    def __str__(self) -> str:
+        ref = self.external_reference or f"#{self.pk}"
+        return f"{self.guest_name} · {ref}"
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == self.Status.CANCELLED
+
+    @property
+    def effective_meeting_point(self) -> str:
+        return self.meeting_point or (self.boat.default_meeting_point if self.boat_id else "")
+
+    def local_start(self):
+        return timezone.localtime(self.start, self.tenant.zone)
+
+    def local_end(self):
+        return timezone.localtime(self.end, self.tenant.zone)
+
+    def clean(self) -> None:
+        errors: dict[str, list[str]] = {}
+        for field in ("start", "end"):
+            value = getattr(self, field)
+            if value is not None and timezone.is_naive(value):
+                errors.setdefault(field, []).append(
+                    "Give a time zone with this time (times without one are ambiguous)."
+                )
+        if self.start and self.end and not errors and self.end <= self.start:
+            errors.setdefault("end", []).append("The charter must end after it starts.")
+        if self.gross_amount is not None and self.platform_fee is not None and self.platform_fee > self.gross_amount:
+            errors.setdefault("platform_fee", []).append("The platform fee cannot exceed the gross amount.")
+        if self.boat_id and self.tenant_id and self.boat.tenant_id != self.tenant_id:
+            errors.setdefault("boat", []).append("This boat belongs to another brand.")
+        if self.boat_id and self.party_size:
+            crew = self.assigned_crew_count()
+            room = self.boat.capacity - crew
+            if self.party_size > room:
+                errors.setdefault("party_size", []).append(
+                    f"{self.boat.name} carries {self.boat.capacity} people including crew; "
+                    f"with {crew} crew assigned the party can be at most {max(room, 0)}."
+                )
+        if errors:
+            raise ValidationError(errors)
+
+    def validate_constraints(self, exclude=None) -> None:
+        """Check the unique reference, reported on its field.
+
+        The check constraints are the database's backstop; field validators and
+        :meth:`clean` already report those cases with a message on the field.
+        """
+        exclude = set(exclude or ())
+        if {"tenant", "source", "external_reference"} & exclude or not self.external_reference:
+            return
+        clash = Booking.objects.filter(
+            tenant_id=self.tenant_id, source=self.source, external_reference=self.external_reference
+        ).exclude(pk=self.pk)
+        if clash.exists():
+            raise ValidationError(
+                {
+                    "external_reference": ValidationError(
+                        "A booking with this source and external reference already exists for this brand.",
+                        code="duplicate_reference",
+                    )
+                }
+            )
+
+    def assigned_crew_count(self) -> int:
+        """Crew who count against the boat's legal limit (everyone not declined)."""
+        if not self.pk:
+            return 0
+        from crew.models import Assignment
+
+        return Assignment.objects.filter(event__booking_id=self.pk).exclude(status=Assignment.Status.DECLINED).count()
+
+
+class CalendarEntry(models.Model):
+    """The internal operations calendar. Bookings keep exactly one entry in step."""
+
+    class Kind(models.TextChoices):
+        CHARTER = "charter", "Charter"
+        MAINTENANCE = "maintenance", "Maintenance"
+        BLACKOUT = "blackout", "Blackout"
+        OTHER = "other", "Other"
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        CANCELLED = "cancelled", "Cancelled"
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="calendar_entries")
+    booking = models.OneToOneField(
+        Booking, on_delete=models.CASCADE, null=True, blank=True, related_name="calendar_entry"
+    )
+    title = models.CharField(max_length=200)
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.OTHER)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    created_by_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_by_service = models.CharField(
+        max_length=80, blank=True, help_text="Name of the service that created the entry, if not a person."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["start"]
+        verbose_name_plural = "calendar entries"
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="calendar_entry_end_after_start"),
+        ]
+        indexes = [models.Index(fields=["tenant", "start"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def created_by(self) -> str:
+        if self.created_by_user_id:
+            return str(self.created_by_user)
+        return self.created_by_service or "—"
+
+    def clean(self) -> None:
+        if self.start and self.end:
+            if timezone.is_naive(self.start) or timezone.is_naive(self.end):
+                raise ValidationError("Give a time zone with start and end.")
+            if self.end <= self.start:
+                raise ValidationError({"end": "The entry must end after it starts."})
+        if self.booking_id and self.tenant_id and self.booking.tenant_id != self.tenant_id:
+            raise ValidationError({"booking": "This booking belongs to another brand."})
+
+    def validate_constraints(self, exclude=None) -> None:
+        """The check constraint is the database's backstop; :meth:`clean` reports it on the field."""

@@ -1,0 +1,183 @@
+"""charterops settings.
+
+Every setting has an embedded default that runs on one machine with no outside
+service (SQLite, in-process tasks, local files, email to the console). Production
+switches each outside system on through an environment variable; the README lists
+them all.
+"""
+
+from pathlib import Path
+
+import environ
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+# A developer's .env is read if present; the environment always wins.
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+DEBUG = env.bool("DJANGO_DEBUG", default=True)
+# The default key is only good for a laptop; `check --deploy` flags it in production.
+SECRET_KEY = env.str(
+    "DJANGO_SECRET_KEY",
+    default="django-insecure-dev-only-key-change-me-0123456789abcdefghijklmnopqrstuvwxyz",
+)
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
+CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "anymail",
+    "simple_history",
+    "bookings",
+    "crew",
+    "guestpages",
+    "outbox",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
+]
+
+ROOT_URLCONF = "charterops.urls"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+WSGI_APPLICATION = "charterops.wsgi.application"
+
+DATABASES = {
+    "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+}
+DATABASES["default"]["ATOMIC_REQUESTS"] = False
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Wait for a writer instead of failing with "database is locked" when the web
+    # process and an in-process task write at the same time.
+    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+# Stored times are UTC; each tenant's zone is applied where times are entered and shown.
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+MEDIA_ROOT = Path(env.str("CHARTEROPS_MEDIA_ROOT", default=str(BASE_DIR / "media")))
+
+# --- Cache (rate limits need one shared by every web process in production) ---
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://charterops")}
+
+# --- Email -------------------------------------------------------------------
+# Default: print to the console. Production: EMAIL_BACKEND=anymail.backends.amazon_ses.EmailBackend
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="charterops@localhost")
+ANYMAIL = {
+    "AMAZON_SES_CLIENT_PARAMS": {
+        "region_name": env.str("AWS_SES_REGION", default=env.str("AWS_DEFAULT_REGION", default="us-east-1")),
+        **({"endpoint_url": env.str("AWS_SES_ENDPOINT_URL")} if env.str("AWS_SES_ENDPOINT_URL", default="") else {}),
+    },
+}
+
+# --- Links in email are built from this, never from a request's Host header ---
+CHARTEROPS_BASE_URL = env.str("CHARTEROPS_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+
+# --- Celery ------------------------------------------------------------------
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
+# No broker configured: run each task in-process right after the commit that scheduled it.
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_EAGER_PROPAGATES = False
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A broker that accepts TCP but never answers must not hang a staff member's save.
+CELERY_BROKER_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_timeout": 2,
+    "socket_connect_timeout": 2,
+    "visibility_timeout": CELERY_BROKER_VISIBILITY_TIMEOUT,
+}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+CELERY_BEAT_SCHEDULE = {
+    "outbox-relay": {"task": "outbox.relay", "schedule": 60.0},
+}
+
+# --- Outbox ------------------------------------------------------------------
+# A claimed effect whose worker vanished is taken up again after this many seconds.
+OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=300)
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
+OUTBOX_BACKOFF_BASE_SECONDS = env.float("OUTBOX_BACKOFF_BASE_SECONDS", default=5.0)
+OUTBOX_BACKOFF_MAX_SECONDS = env.float("OUTBOX_BACKOFF_MAX_SECONDS", default=1800.0)
+# The relay re-enqueues QUEUED effects the broker has not confirmed after this long.
+OUTBOX_RELAY_STALE_SECONDS = env.int("OUTBOX_RELAY_STALE_SECONDS", default=120)
+
+# --- Guest pages -------------------------------------------------------------
+# "local": pages are files under MEDIA_ROOT/guestpages/<tenant>/ served by the dev server at /g/<slug>.
+# "s3": each tenant's bucket through django-storages, then a CloudFront invalidation.
+GUESTPAGES_BACKEND = env.str("GUESTPAGES_BACKEND", default="local")
+GUESTPAGES_CACHE_CONTROL = env.str("GUESTPAGES_CACHE_CONTROL", default="public, max-age=300")
+AWS_S3_REGION_NAME = env.str("AWS_DEFAULT_REGION", default="us-east-1")
+AWS_S3_ENDPOINT_URL = env.str("AWS_S3_ENDPOINT_URL", default="") or None
+AWS_CLOUDFRONT_ENDPOINT_URL = env.str("AWS_CLOUDFRONT_ENDPOINT_URL", default="") or None
+
+# --- Crew magic links --------------------------------------------------------
+CREW_LINK_VALID_AFTER_END_HOURS = env.int("CREW_LINK_VALID_AFTER_END_HOURS", default=48)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+}
+
+if not DEBUG:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True

@@ -1,0 +1,157 @@
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.db import transaction
+from django.db.models import Count, Q
+from simple_history.admin import SimpleHistoryAdmin
+
+from bookings import finance
+from charterops.tenancy import TenantScopedAdmin, TenantScopedInline, tenant_ids_for
+from crew.models import (
+    Assignment,
+    ChecklistItem,
+    ChecklistTemplate,
+    ChecklistTemplateItem,
+    CrewEvent,
+    CrewMember,
+    Role,
+)
+from crew.services import assignment_remove, assignment_save, crew_invite_resend
+
+
+@admin.register(Role)
+class RoleAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug")
+    search_fields = ("name",)
+    prepopulated_fields = {"slug": ("name",)}
+
+
+@admin.register(CrewMember)
+class CrewMemberAdmin(TenantScopedAdmin):
+    tenant_path = "tenants"
+    list_display = ("name", "email", "phone", "role_list", "default_hourly_rate", "active")
+    list_filter = ("active", "roles", "tenants")
+    search_fields = ("name", "email", "phone")
+    filter_horizontal = ("roles", "tenants")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("roles")
+
+    @admin.display(description="roles")
+    def role_list(self, obj: CrewMember) -> str:
+        return ", ".join(r.name for r in obj.roles.all()) or "—"
+
+    def save_related(self, request, form, formsets, change):
+        # Staff of one brand must not drop the brands they cannot see.
+        ids = tenant_ids_for(request.user)
+        hidden = [] if ids is None or not change else list(form.instance.tenants.exclude(id__in=ids))
+        super().save_related(request, form, formsets, change)
+        if hidden:
+            form.instance.tenants.add(*hidden)
+
+
+class AssignmentInline(TenantScopedInline, admin.TabularInline):
+    model = Assignment
+    extra = 0
+    autocomplete_fields = ("crew_member",)
+    fields = ("crew_member", "role", "hourly_rate", "paid_hours", "status", "responded_at", "decline_reason")
+    readonly_fields = ("responded_at", "decline_reason")
+
+
+class ChecklistItemInline(admin.TabularInline):
+    model = ChecklistItem
+    extra = 0
+    fields = ("position", "text", "done", "done_by", "done_at")
+    readonly_fields = ("done", "done_by", "done_at")
+
+
+@admin.register(CrewEvent)
+class CrewEventAdmin(TenantScopedAdmin, SimpleHistoryAdmin):
+    tenant_path = "booking__tenant"
+    list_display = ("booking", "boat", "local_start", "crew_count", "checklist_progress")
+    list_filter = ("booking__tenant", "booking__status")
+    list_select_related = ("booking__tenant", "booking__boat")
+    search_fields = ("booking__guest_name", "booking__external_reference")
+    date_hierarchy = "booking__start"
+    readonly_fields = ("booking", "money_hint")
+    fields = ("booking", "weather_briefing", "logistics", "gate_code", "money_hint")
+    inlines = (AssignmentInline, ChecklistItemInline)
+    actions = ("revoke_and_resend",)
+
+    def has_add_permission(self, request):
+        return False  # every booking gets its crew event when it is saved
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                crew_total=Count(
+                    "assignments", filter=~Q(assignments__status=Assignment.Status.DECLINED), distinct=True
+                ),
+                checklist_total=Count("checklist_items", distinct=True),
+                checklist_done=Count("checklist_items", filter=Q(checklist_items__done=True), distinct=True),
+            )
+        )
+
+    @admin.display(description="boat")
+    def boat(self, obj: CrewEvent):
+        return obj.booking.boat
+
+    @admin.display(description="starts (local)", ordering="booking__start")
+    def local_start(self, obj: CrewEvent) -> str:
+        return f"{obj.booking.local_start():%Y-%m-%d %H:%M}"
+
+    @admin.display(description="crew")
+    def crew_count(self, obj: CrewEvent) -> int:
+        return obj.crew_total
+
+    @admin.display(description="checklist")
+    def checklist_progress(self, obj: CrewEvent) -> str:
+        return f"{obj.checklist_done}/{obj.checklist_total}" if obj.checklist_total else "—"
+
+    @admin.display(description="crew pay")
+    def money_hint(self, obj: CrewEvent):
+        b = finance.booking_breakdown(obj.booking)
+        return f"Crew {b.crew_pay}, captain {b.captain_fee}. The full breakdown is on the booking."
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Assignment:
+            return super().save_formset(request, form, formset, change)
+        for assignment in formset.save(commit=False):
+            assignment_save(assignment=assignment)
+        for assignment in formset.deleted_objects:
+            assignment_remove(assignment=assignment)
+        return None
+
+    @admin.action(description="Revoke crew links and re-send invitations")
+    def revoke_and_resend(self, request, queryset):
+        count = 0
+        with transaction.atomic():
+            for assignment in Assignment.objects.filter(event__in=queryset).exclude(status=Assignment.Status.DECLINED):
+                crew_invite_resend(assignment=assignment, revoke=True)
+                count += 1
+        self.message_user(request, f"{count} invitation(s) will be re-sent with new links.", messages.SUCCESS)
+
+
+class ChecklistTemplateItemInline(admin.TabularInline):
+    model = ChecklistTemplateItem
+    extra = 1
+    fields = ("position", "text")
+
+
+@admin.register(ChecklistTemplate)
+class ChecklistTemplateAdmin(TenantScopedAdmin):
+    tenant_path = "boat__tenant"
+    list_display = ("name", "boat", "item_count")
+    list_select_related = ("boat",)
+    search_fields = ("name", "boat__name")
+    autocomplete_fields = ("boat",)
+    inlines = (ChecklistTemplateItemInline,)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(items_total=Count("items"))
+
+    @admin.display(description="items")
+    def item_count(self, obj: ChecklistTemplate) -> int:
+        return obj.items_total

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class OutboxConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "outbox"
+
+    def ready(self) -> None:
+        from outbox import signals  # noqa: F401

@@ -1,0 +1,47 @@
+"""The outbox: every side effect a change needs, recorded in the same transaction as the change."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Effect(models.Model):
+    class Kind(models.TextChoices):
+        PUBLISH_GUEST_PAGE = "publish_guest_page", "Publish guest page"
+        SEND_INVITATION = "send_invitation", "Send crew invitation"
+        NOTIFY_DECLINE = "notify_decline", "Tell staff about a decline"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SENT = "sent", "Done"
+        FAILED = "failed", "Failed"
+
+    kind = models.CharField(max_length=40, choices=Kind.choices)
+    target_id = models.PositiveBigIntegerField(help_text="Id of the guest page's booking or of the assignment.")
+    booking = models.ForeignKey(
+        "bookings.Booking", on_delete=models.CASCADE, null=True, blank=True, related_name="effects"
+    )
+    reason = models.CharField(max_length=120, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    provider_message_id = models.CharField(
+        max_length=255, blank=True, help_text="SES message id, or the CloudFront invalidation id."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    enqueued_at = models.DateTimeField(null=True, blank=True, help_text="When the broker last accepted it.")
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"]),
+            models.Index(fields=["kind", "target_id", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.target_id} ({self.get_status_display()})"

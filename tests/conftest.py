@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+import pytest
+
+from tests.factories import BookingFactory, CrewMemberFactory, TenantFactory, assign
+
+
+@pytest.fixture(autouse=True)
+def _isolated_media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.CHARTEROPS_BASE_URL = "https://ops.example.com"
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    from outbox import services
+
+    services.broker_reset()
+
+
+@pytest.fixture
+def tenant(db):
+    return TenantFactory(name="Queen of San Diego", slug="queen", guest_domain="queenofsandiego.com")
+
+
+@pytest.fixture
+def other_tenant(db):
+    return TenantFactory(
+        name="Key West Sunsets", slug="keywest", guest_domain="keywestsunsets.example", timezone="America/New_York"
+    )
+
+
+@pytest.fixture
+def worked_example(tenant):
+    """The booking of the brief: net to owner 289.41."""
+    booking = BookingFactory(tenant=tenant)
+    captain = CrewMemberFactory(name="Maya Captain", tenants=[tenant])
+    deck1 = CrewMemberFactory(name="Sam Deck", tenants=[tenant])
+    deck2 = CrewMemberFactory(name="Lee Deck", tenants=[tenant])
+    assign(booking, captain, "captain", "50.00", "3")
+    assign(booking, deck1, "deckhand", "25.00", "5")
+    assign(booking, deck2, "deckhand", "25.00", "5")
+    return booking
