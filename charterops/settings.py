@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "crew",
     "guestpages",
     "outbox",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -163,8 +164,15 @@ AWS_S3_REGION_NAME = env.str("AWS_DEFAULT_REGION", default="us-east-1")
 AWS_S3_ENDPOINT_URL = env.str("AWS_S3_ENDPOINT_URL", default="") or None
 AWS_CLOUDFRONT_ENDPOINT_URL = env.str("AWS_CLOUDFRONT_ENDPOINT_URL", default="") or None
 
-# --- Crew magic links --------------------------------------------------------
+# --- Crew magic links and crew pages (crew issue) -----------------------------
 CREW_LINK_VALID_AFTER_END_HOURS = env.int("CREW_LINK_VALID_AFTER_END_HOURS", default=48)
+# (crew-issue settings go here)
+
+# --- Guest photo uploads (guest pages issue) ------------------------------------
+# (guest-upload settings go here)
+
+# --- Service API, secrets and audit (API issue) ---------------------------------
+# (API settings go here)
 
 LOGGING = {
     "version": 1,

@@ -9,6 +9,7 @@ admin.site.index_title = "Operations"
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("admin/", admin.site.urls),
+    path("api/", include("api.urls")),
     path("crew/", include("crew.urls")),
     path("g/", include("guestpages.urls")),
 ]
