@@ -13,6 +13,8 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from charterops.audit import AuditActor
+
 MONEY = {"max_digits": 10, "decimal_places": 2}
 ZERO = Decimal("0.00")
 
@@ -141,7 +143,7 @@ class Booking(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[AuditActor])
 
     class Meta:
         ordering = ["-start"]
@@ -268,7 +270,7 @@ class CalendarEntry(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[AuditActor])
 
     class Meta:
         ordering = ["start"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from decimal import Decimal
 
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -10,6 +11,7 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from bookings.models import MONEY, ZERO, Boat, Booking, Tenant
+from charterops.audit import AuditActor
 
 
 class Role(models.Model):
@@ -31,6 +33,10 @@ class Role(models.Model):
         return self.slug == self.CAPTAIN
 
 
+def new_calendar_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
 class CrewMember(models.Model):
     name = models.CharField(max_length=200)
     email = models.EmailField(unique=True)
@@ -39,6 +45,8 @@ class CrewMember(models.Model):
     default_hourly_rate = models.DecimalField(**MONEY, default=ZERO, validators=[MinValueValidator(ZERO)])
     active = models.BooleanField(default=True)
     tenants = models.ManyToManyField(Tenant, related_name="crew_members", help_text="Brands this person works for.")
+    # Secret part of the private iCal feed URL; replace it to cut off a leaked feed.
+    calendar_token = models.CharField(max_length=64, unique=True, default=new_calendar_token, editable=False)
 
     class Meta:
         ordering = ["name"]
@@ -59,7 +67,7 @@ class CrewEvent(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[AuditActor])
 
     class Meta:
         ordering = ["-booking__start"]
@@ -89,7 +97,7 @@ class Assignment(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[AuditActor])
 
     class Meta:
         ordering = ["event", "role__name", "crew_member__name"]
