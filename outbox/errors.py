@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import socket
-
 from botocore.exceptions import (
     ClientError,
     ConnectionClosedError,
@@ -49,7 +47,6 @@ def is_transient(exc: BaseException) -> bool:
                 ConnectTimeoutError,
                 ReadTimeoutError,
                 ConnectionError,
-                socket.timeout,
                 TimeoutError,
             ),
         ):
