@@ -83,8 +83,8 @@ class BookingAssignmentInline(TenantScopedInline, admin.TabularInline):
     formset = BookingAssignmentFormSet
     extra = 0
     autocomplete_fields = ("crew_member",)
-    fields = ("crew_member", "role", "hourly_rate", "paid_hours", "status", "pay", "decline_reason")
-    readonly_fields = ("pay", "decline_reason")
+    fields = ("crew_member", "role", "hourly_rate", "paid_hours", "status", "pay", "invitation", "decline_reason")
+    readonly_fields = ("pay", "invitation", "decline_reason")
     verbose_name = "crew assignment"
 
     def __init__(self, parent_model, admin_site):
@@ -95,6 +95,18 @@ class BookingAssignmentInline(TenantScopedInline, admin.TabularInline):
         if obj.pk is None:
             return "—"
         return finance.line_pay(obj.hourly_rate, obj.paid_hours)
+
+    @admin.display(description="invitation email")
+    def invitation(self, obj: Assignment):
+        if obj.pk is None:
+            return "Sent after saving."
+        effect = Effect.objects.filter(kind=Effect.Kind.SEND_INVITATION, target_id=obj.pk).order_by("-id").first()
+        if effect is None:
+            return "—"
+        when = timezone.localtime(effect.done_at or effect.updated_at).strftime("%Y-%m-%d %H:%M %Z")
+        if effect.status == Effect.Status.FAILED:
+            return format_html('<strong style="color:#ba2121">Failed</strong> {}: {}', when, effect.last_error[:200])
+        return f"{effect.get_status_display()} {when}"
 
 
 class EffectInline(admin.TabularInline):
@@ -138,7 +150,7 @@ class BookingAdmin(TenantScopedAdmin, SimpleHistoryAdmin):
     autocomplete_fields = ("boat",)
     inlines = (BookingAssignmentInline, EffectInline)
     actions = ("resend_invitations", "retry_failed_effects")
-    readonly_fields = ("money_breakdown", "guest_page", "crew_event_link", "created_at", "updated_at")
+    readonly_fields = ("money_breakdown", "guest_page_panel", "crew_event_link", "created_at", "updated_at")
     fieldsets = (
         (None, {"fields": ("tenant", "boat", "source", "external_reference", "status")}),
         ("Guest", {"fields": ("guest_name", "guest_email", "guest_phone", "party_size")}),
@@ -148,7 +160,7 @@ class BookingAdmin(TenantScopedAdmin, SimpleHistoryAdmin):
             {"fields": ("gross_amount", "platform_fee", "platform_pays_captain", "port_tax_rate", "money_breakdown")},
         ),
         ("Notes", {"fields": ("internal_notes", "crew_notes", "guest_notes")}),
-        ("Crew and guest page", {"fields": ("crew_event_link", "guest_page", "created_at", "updated_at")}),
+        ("Crew and guest page", {"fields": ("crew_event_link", "guest_page_panel", "created_at", "updated_at")}),
     )
 
     def get_queryset(self, request):
@@ -207,7 +219,7 @@ class BookingAdmin(TenantScopedAdmin, SimpleHistoryAdmin):
         )
 
     @admin.display(description="guest page")
-    def guest_page(self, obj: Booking):
+    def guest_page_panel(self, obj: Booking):
         page = getattr(obj, "guest_page", None) if obj.pk else None
         if page is None:
             return "Published after saving."
@@ -216,11 +228,16 @@ class BookingAdmin(TenantScopedAdmin, SimpleHistoryAdmin):
             if page.published_at
             else "not yet"
         )
+        effect = obj.effects.filter(kind=Effect.Kind.PUBLISH_GUEST_PAGE).order_by("-id").first()
+        status = effect.get_status_display() if effect else "—"
+        error = effect.last_error if effect and effect.status != Effect.Status.SENT else ""
         return format_html(
-            '<a href="{}" target="_blank" rel="noopener">{}</a><br>Last published: {}',
+            '<a href="{}" target="_blank" rel="noopener">{}</a><br>Last published: {}<br>Status: {}{}',
             page.public_url,
             page.public_url,
             published,
+            status,
+            format_html('<br><strong style="color:#ba2121">{}</strong>', error[:300]) if error else "",
         )
 
     @admin.display(description="crew event")
