@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage
 from storages.backends.s3 import S3Storage
+from storages.utils import clean_name
 
 HASH_METADATA_KEY = "content-sha256"
 CONTENT_TYPE = "text/html; charset=utf-8"
@@ -55,6 +56,16 @@ class GuestPageStorage(S3Storage):
             }
         )
         return params
+
+    def _save(self, name, content):
+        # A page is a few kilobytes: one PutObject, without the multipart transfer machinery.
+        name = clean_name(name)
+        params = self._get_write_parameters(name, content)
+        content.seek(0)
+        self.connection.meta.client.put_object(
+            Bucket=self.bucket_name, Key=self._normalize_name(name), Body=content.read(), **params
+        )
+        return name
 
     def save_page(self, key: str, html: bytes, sha256: str) -> None:
         self._metadata[key] = {HASH_METADATA_KEY: sha256}
