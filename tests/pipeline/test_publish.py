@@ -206,3 +206,27 @@ def test_invalidation_batches_are_capped(monkeypatch, aws, tenant, invalidations
     counts = guest_pages_publish_many(pages=GuestPage.objects.select_related("booking__tenant", "booking__boat"))
     assert counts["invalidation_requests"] == 3
     assert [i["InvalidationBatch"]["Paths"]["Quantity"] for i in invalidations] == [4, 4, 2]
+
+
+def test_bulk_republish_interrupted_midway_uploads_each_page_once(aws, tenant, invalidations, monkeypatch):
+    for _ in range(3):
+        BookingFactory(tenant=tenant)
+    real_put = publishing.S3Publisher.put
+    calls = []
+
+    def put_twice_then_die(self, key, html, sha256):
+        if len(calls) == 2:
+            raise SystemExit("worker killed")
+        calls.append(key)
+        real_put(self, key, html, sha256)
+
+    monkeypatch.setattr(publishing.S3Publisher, "put", put_twice_then_die)
+    pages = GuestPage.objects.select_related("booking__tenant", "booking__boat").order_by("id")
+    with pytest.raises(SystemExit):
+        guest_pages_publish_many(pages=pages)
+    monkeypatch.setattr(publishing.S3Publisher, "put", real_put)
+    counts = guest_pages_publish_many(pages=pages)
+    assert counts["uploaded"] == 1  # only the page the crash stopped before
+    for page in pages:
+        assert len(versions(aws.s3, tenant.s3_bucket, page.key)) == 1
+    assert len(invalidations) == 1 and invalidations[0]["InvalidationBatch"]["Paths"]["Quantity"] == 6
