@@ -168,19 +168,75 @@ AWS_S3_ENDPOINT_URL = env.str("AWS_S3_ENDPOINT_URL", default="") or None
 AWS_CLOUDFRONT_ENDPOINT_URL = env.str("AWS_CLOUDFRONT_ENDPOINT_URL", default="") or None
 
 # --- Crew magic links and crew pages (crew issue) -----------------------------
+# A magic link (and the crew session it starts) works until the event's end plus this.
 CREW_LINK_VALID_AFTER_END_HOURS = env.int("CREW_LINK_VALID_AFTER_END_HOURS", default=48)
-# (crew-issue settings go here)
+# Gate codes and the guest's phone show on the crew page from this long before the start until the end.
+CREW_DETAILS_HOURS_BEFORE_START = env.int("CREW_DETAILS_HOURS_BEFORE_START", default=24)
+# "Send me a new link": django-ratelimit rates on CACHES["default"] (shared by every web process).
+CREW_NEW_LINK_RATE_PER_EMAIL = env.str("CREW_NEW_LINK_RATE_PER_EMAIL", default="3/h")
+CREW_NEW_LINK_RATE_PER_IP = env.str("CREW_NEW_LINK_RATE_PER_IP", default="20/h")
+# The iCal feed also lists events that ended up to this many days ago.
+CREW_CALENDAR_PAST_DAYS = env.int("CREW_CALENDAR_PAST_DAYS", default=30)
 
 # --- Guest photo uploads (guest pages issue) ------------------------------------
-# (guest-upload settings go here)
+# Photos go to each tenant's own bucket (Tenant.s3_bucket) under photos/<booking id>/,
+# through AWS_S3_ENDPOINT_URL / AWS_S3_REGION_NAME above. The presigned POST policy
+# enforces these limits at S3 itself, not only in the browser.
+GUEST_UPLOAD_MAX_BYTES = env.int("GUEST_UPLOAD_MAX_BYTES", default=25 * 1024 * 1024)
+# Upload grants per booking, counted by the server: bounds what one leaked link can cost.
+GUEST_UPLOAD_MAX_GRANTS = env.int("GUEST_UPLOAD_MAX_GRANTS", default=200)
+# A grant never outlives the upload window either.
+GUEST_UPLOAD_GRANT_TTL_SECONDS = env.int("GUEST_UPLOAD_GRANT_TTL_SECONDS", default=15 * 60)
+# send_guest_photos refuses a zip larger than this: most mailboxes take ~25 MB after base64 (+33%).
+GUEST_PHOTOS_EMAIL_MAX_BYTES = env.int("GUEST_PHOTOS_EMAIL_MAX_BYTES", default=15 * 1024 * 1024)
 
 # --- Service API, secrets and audit (API issue) ---------------------------------
-# (API settings go here)
+# Secrets come from these variables unless CHARTEROPS_SECRETS_ID names an AWS Secrets Manager
+# secret (a JSON object with the same four keys), which is re-read every CHARTEROPS_SECRETS_TTL_SECONDS
+# so a rotation needs no deploy. api/secrets.py is the only code that reads them.
+# Read raw: django-environ treats a value starting with "$" as a reference to another variable,
+# and every bcrypt hash ("$2b$12$...") would silently become "".
+DASHBOARD_TOKEN = env.ENVIRON.get("DASHBOARD_TOKEN", "")
+SERVICE_KEY_HASH = env.ENVIRON.get("SERVICE_KEY_HASH", "")
+# During a rotation the previous key keeps working until this ISO-8601 time (with offset).
+SERVICE_KEY_HASH_PREVIOUS = env.ENVIRON.get("SERVICE_KEY_HASH_PREVIOUS", "")
+SERVICE_KEY_PREVIOUS_EXPIRES_AT = env.str("SERVICE_KEY_PREVIOUS_EXPIRES_AT", default="")
+CHARTEROPS_SECRETS_ID = env.str("CHARTEROPS_SECRETS_ID", default="")
+CHARTEROPS_SECRETS_TTL_SECONDS = env.float("CHARTEROPS_SECRETS_TTL_SECONDS", default=60.0)
+AWS_SECRETS_ENDPOINT_URL = env.str("AWS_SECRETS_ENDPOINT_URL", default="") or None
+# bcrypt cost of newly generated service keys (~0.28 s per check at 12).
+API_BCRYPT_ROUNDS = env.int("API_BCRYPT_ROUNDS", default=12)
+# Verified keys remembered per process (by HMAC of the key), so bcrypt is paid once.
+API_KEY_CACHE_SIZE = env.int("API_KEY_CACHE_SIZE", default=256)
+# Wrong credentials per client IP per minute before every credentialed request gets 429.
+API_AUTH_FAILURES_PER_MINUTE = env.int("API_AUTH_FAILURES_PER_MINUTE", default=20)
+API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=64 * 1024)
+API_PAGE_SIZE_DEFAULT = env.int("API_PAGE_SIZE_DEFAULT", default=100)
+API_PAGE_SIZE_MAX = env.int("API_PAGE_SIZE_MAX", default=500)
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Crew magic-link and calendar tokens are credentials: request lines and paths are redacted
+    # on the loggers that print them (a logger's filter runs before any handler sees the record).
+    "filters": {"redact_crew_tokens": {"()": "crew.logfilters.RedactCrewTokens"}},
+    "formatters": {
+        "django.server": {"()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}", "style": "{"}
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["redact_crew_tokens"]},
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server", "level": "INFO"},
+    },
+    "loggers": {
+        "django.server": {
+            "handlers": ["django.server"],
+            "level": "INFO",
+            "propagate": False,
+            "filters": ["redact_crew_tokens"],
+        },
+        "django.request": {"filters": ["redact_crew_tokens"]},
+        "django.security.csrf": {"filters": ["redact_crew_tokens"]},
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
 

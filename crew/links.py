@@ -64,9 +64,8 @@ def link_check(token: str):
         .filter(pk=claim.assignment_id)
         .first()
     )
-    if assignment is None:
-        raise LinkError("revoked")
-    if assignment.link_version != claim.version:
+    # A removed assignment, a revoked link and a crew member staff switched off all look the same.
+    if assignment is None or assignment.link_version != claim.version or not assignment.crew_member.active:
         raise LinkError("revoked")
     if timezone.now() > link_expires_at(assignment):
         raise LinkError("expired")

@@ -5,5 +5,13 @@ from crew import views
 app_name = "crew"
 
 urlpatterns = [
+    path("", views.home, name="home"),
     path("link/<str:token>/", views.link, name="link"),
+    path("new-link/", views.new_link, name="new_link"),
+    path("sign-out/", views.sign_out, name="sign_out"),
+    path("events/<int:event_id>/", views.event, name="event"),
+    path("events/<int:event_id>/accept/", views.accept, name="accept"),
+    path("events/<int:event_id>/decline/", views.decline, name="decline"),
+    path("events/<int:event_id>/checklist/<int:item_id>/", views.checklist, name="checklist"),
+    path("calendar/<str:token>.ics", views.calendar, name="calendar"),
 ]

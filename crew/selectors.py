@@ -1,0 +1,191 @@
+"""Reads behind the crew pages and the calendar feed.
+
+Crew pages are built from :class:`CrewCard`, which holds only what a crew member
+may see. Templates never get a booking, so a template edit cannot print the
+gross, the fees, staff-only notes or another crew member's rate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from urllib.parse import quote_plus
+
+from django.conf import settings
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+
+from bookings.finance import line_pay
+from crew.links import link_expires_at
+from crew.models import Assignment, ChecklistItem, CrewMember
+
+
+@dataclass(frozen=True)
+class Shipmate:
+    name: str
+    role: str
+    is_me: bool
+
+
+@dataclass(frozen=True)
+class CrewCard:
+    """One of a crew member's events, as that crew member may see it."""
+
+    event_id: int
+    assignment_id: int
+    tenant_name: str
+    zone: str
+    start: datetime
+    end: datetime
+    boat: str
+    meeting_point: str
+    map_url: str
+    guest_name: str
+    party_size: int
+    role: str
+    paid_hours: Decimal
+    pay_estimate: Decimal
+    status: str
+    status_label: str
+    decline_reason: str
+    cancelled: bool
+    crew_notes: str
+    weather_briefing: str
+    logistics: str
+    crew: list[Shipmate]
+    checklist: list[ChecklistItem]
+    details_open: bool
+    details_from: datetime
+    gate_code: str
+    guest_phone: str
+
+    @property
+    def checklist_done(self) -> int:
+        return sum(1 for item in self.checklist if item.done)
+
+    @property
+    def can_respond(self) -> bool:
+        return not self.cancelled and self.status != Assignment.Status.DECLINED
+
+    @property
+    def can_tick(self) -> bool:
+        return self.can_respond
+
+
+def details_window(*, start: datetime, end: datetime) -> tuple[datetime, datetime]:
+    """When gate codes and the guest's phone are shown: from N hours before the start to the end."""
+    return start - timedelta(hours=settings.CREW_DETAILS_HOURS_BEFORE_START), end
+
+
+def map_url(place: str) -> str:
+    return f"https://www.google.com/maps/search/?api=1&query={quote_plus(place)}" if place else ""
+
+
+def crew_session_member(*, member_id: int, assignment_id: int, version: int) -> CrewMember | None:
+    """The crew member a session belongs to, while the link that started it still works.
+
+    Revoking that link, removing that assignment, switching the crew member off or
+    the link's expiry ends the session too.
+    """
+    assignment = (
+        Assignment.objects.select_related("crew_member", "event__booking")
+        .filter(pk=assignment_id, link_version=version, crew_member_id=member_id, crew_member__active=True)
+        .first()
+    )
+    if assignment is None or timezone.now() > link_expires_at(assignment):
+        return None
+    return assignment.crew_member
+
+
+def _assignments(member: CrewMember) -> QuerySet[Assignment]:
+    aboard = (
+        Assignment.objects.exclude(status=Assignment.Status.DECLINED)
+        .select_related("crew_member", "role")
+        # Only what the card shows: other crew's rates never leave the database.
+        .only("id", "event", "status", "crew_member", "crew_member__name", "role", "role__name")
+        .order_by("role__name", "crew_member__name")
+    )
+    checklist = ChecklistItem.objects.select_related("done_by").only(
+        "id", "event", "position", "text", "done", "done_at", "done_by", "done_by__name"
+    )
+    return (
+        Assignment.objects.filter(crew_member=member, crew_member__active=True)
+        .select_related("role", "event__booking__tenant", "event__booking__boat")
+        .prefetch_related(
+            Prefetch("event__assignments", queryset=aboard, to_attr="crew_aboard"),
+            Prefetch("event__checklist_items", queryset=checklist, to_attr="checklist"),
+        )
+        .order_by("event__booking__start", "pk")
+    )
+
+
+def crew_card(assignment: Assignment, *, now: datetime) -> CrewCard:
+    event = assignment.event
+    booking = event.booking
+    opens, closes = details_window(start=booking.start, end=booking.end)
+    open_now = opens <= now <= closes and not booking.is_cancelled and assignment.status != Assignment.Status.DECLINED
+    meeting_point = booking.effective_meeting_point
+    return CrewCard(
+        event_id=event.pk,
+        assignment_id=assignment.pk,
+        tenant_name=booking.tenant.name,
+        zone=booking.tenant.timezone,
+        start=booking.start,
+        end=booking.end,
+        boat=booking.boat.name,
+        meeting_point=meeting_point,
+        map_url=map_url(meeting_point),
+        guest_name=booking.guest_name,
+        party_size=booking.party_size,
+        role=assignment.role.name,
+        paid_hours=assignment.paid_hours,
+        pay_estimate=line_pay(assignment.hourly_rate, assignment.paid_hours),
+        status=assignment.status,
+        status_label=assignment.get_status_display(),
+        decline_reason=assignment.decline_reason,
+        cancelled=booking.is_cancelled,
+        crew_notes=booking.crew_notes,
+        weather_briefing=event.weather_briefing,
+        logistics=event.logistics,
+        crew=[
+            Shipmate(name=a.crew_member.name, role=a.role.name, is_me=a.crew_member_id == assignment.crew_member_id)
+            for a in event.crew_aboard
+        ],
+        checklist=list(event.checklist),
+        details_open=open_now,
+        details_from=opens,
+        gate_code=event.gate_code if open_now else "",
+        guest_phone=booking.guest_phone if open_now else "",
+    )
+
+
+def crew_cards_upcoming(*, member: CrewMember, now: datetime | None = None) -> list[CrewCard]:
+    """The crew member's events that have not ended yet, soonest first, across every brand."""
+    now = now or timezone.now()
+    assignments = _assignments(member).filter(event__booking__end__gte=now)
+    return [crew_card(a, now=now) for a in assignments]
+
+
+def crew_card_for_event(*, member: CrewMember, event_id: int, now: datetime | None = None) -> CrewCard | None:
+    """The crew member's own view of one event, or ``None`` when they are not on it."""
+    assignment = _assignments(member).filter(event_id=event_id).first()
+    return None if assignment is None else crew_card(assignment, now=now or timezone.now())
+
+
+def crew_own_assignment(*, member: CrewMember, event_id: int) -> Assignment | None:
+    return (
+        Assignment.objects.select_related("event__booking")
+        .filter(crew_member=member, crew_member__active=True, event_id=event_id)
+        .first()
+    )
+
+
+def crew_calendar_assignments(*, member: CrewMember, now: datetime | None = None) -> QuerySet[Assignment]:
+    """Everything the calendar feed lists: recent and future assignments, cancelled ones included."""
+    since = (now or timezone.now()) - timedelta(days=settings.CREW_CALENDAR_PAST_DAYS)
+    return (
+        Assignment.objects.filter(crew_member=member, event__booking__end__gte=since)
+        .select_related("role", "event__booking__tenant", "event__booking__boat")
+        .order_by("event__booking__start", "pk")
+    )
