@@ -20,6 +20,7 @@ def random_part(length: int = 8) -> str:
 
 
 def slug_for(booking) -> str:
+    """``<source>-<mon>-<day>-<boat>-<8 random chars>``: readable, and not guessable from the booking."""
     local = booking.local_start()
     words = [booking.source, local.strftime("%b").lower(), str(local.day), slugify(booking.boat.name)]
     readable = "-".join(w for w in (slugify(x) for x in words) if w)[: SLUG_MAX_LENGTH - 9]
@@ -32,7 +33,7 @@ class GuestPage(models.Model):
         max_length=SLUG_MAX_LENGTH,
         unique=True,
         editable=False,
-        validators=[RegexValidator(f"^{SLUG_PATTERN}$")],
+        validators=[RegexValidator(rf"^{SLUG_PATTERN}\Z")],  # \Z: "$" would accept a trailing newline
     )
     # sha256 of the HTML in the bucket, of the HTML being uploaded, and of the last invalidated HTML.
     published_hash = models.CharField(max_length=64, blank=True, editable=False)
@@ -61,3 +62,30 @@ class GuestPage(models.Model):
         if settings.GUESTPAGES_BACKEND == "s3":
             return f"https://{self.booking.tenant.guest_domain}/g/{self.slug}"
         return f"{settings.CHARTEROPS_BASE_URL}/g/{self.slug}"
+
+
+class PhotoUpload(models.Model):
+    """One upload grant a guest asked for: the key the server chose and the consent they accepted.
+
+    A row means a presigned POST was handed out, not that a file arrived; the
+    bucket listing says which keys exist.
+    """
+
+    booking = models.ForeignKey("bookings.Booking", on_delete=models.CASCADE, related_name="photo_uploads")
+    key = models.CharField(max_length=255, unique=True, editable=False)
+    content_type = models.CharField(max_length=40, editable=False)
+    declared_size = models.PositiveBigIntegerField(editable=False, help_text="Size the browser declared, in bytes.")
+    original_filename = models.CharField(max_length=255, blank=True, editable=False)
+    consent = models.TextField("consent text accepted", editable=False)
+    ip_hash = models.CharField(
+        max_length=64, blank=True, editable=False, help_text="Keyed hash of the client address (not the address)."
+    )
+    expires_at = models.DateTimeField(editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["booking", "created_at"])]
+
+    def __str__(self) -> str:
+        return self.key

@@ -23,6 +23,7 @@ def rewrite(uri: str) -> str | None:
     rest = uri[len(PREFIX) :]
     if rest.endswith(".html"):
         rest = rest[: -len(".html")]
-    if not rest or len(rest) > SLUG_MAX_LENGTH or not _SLUG.match(rest):
+    # fullmatch: with match(), "$" also accepts a trailing newline.
+    if not rest or len(rest) > SLUG_MAX_LENGTH or not _SLUG.fullmatch(rest):
         return NOT_FOUND
     return f"/{rest}.html"

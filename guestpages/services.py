@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import io
 import json
 import logging
+import uuid
+import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from urllib.parse import quote
 
 from django.conf import settings
+from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import dateformat, timezone
+from django.utils.text import slugify
 
 from bookings.models import Booking
-from guestpages.models import GuestPage, slug_for
+from guestpages import uploads
+from guestpages.models import GuestPage, PhotoUpload, slug_for
 from guestpages.publishing import content_hash, publisher_for
 from outbox.errors import PermanentError
 from outbox.models import Effect
@@ -53,7 +63,8 @@ def guest_page_context(page: GuestPage) -> dict:
     tenant = booking.tenant
     start = timezone.localtime(booking.start, tenant.zone)
     end = timezone.localtime(booking.end, tenant.zone)
-    minutes = int((booking.end - booking.start).total_seconds() // 60)
+    # In UTC: two datetimes sharing one zone subtract as wall-clock times, wrong across DST.
+    minutes = int((booking.end.astimezone(UTC) - booking.start.astimezone(UTC)).total_seconds() // 60)
     first_name = (booking.guest_name.split() or [""])[0]
     upload_url = f"{settings.CHARTEROPS_BASE_URL}/g/{page.slug}/uploads"
     return {
@@ -212,3 +223,251 @@ def _chunks(items: Iterable[GuestPage], size: int):
             chunk = []
     if chunk:
         yield chunk
+
+
+# --- Guest photo uploads -------------------------------------------------------
+# (Added with the guest pages issue; the publish functions above are unchanged.)
+
+# Content-Type -> extension of the key. Only these; the policy pins the exact one granted.
+PHOTO_CONTENT_TYPES: dict[str, str] = {
+    "image/jpeg": "jpg",
+    "image/png": "png",
+    "image/heic": "heic",
+    "image/webp": "webp",
+}
+CONSENT_MAX_CHARS = 1000
+# S3 caps user metadata at 2 KB per object (keys and values together).
+CONSENT_METADATA_MAX_BYTES = 1800
+
+
+@dataclass(frozen=True)
+class UploadWindow:
+    """When a booking's guests may upload, as aware datetimes in the boat's zone."""
+
+    opens: datetime
+    closes: datetime
+
+    def contains(self, moment: datetime) -> bool:
+        return self.opens <= moment < self.closes
+
+
+class UploadRefused(Exception):
+    """A grant the server will not give; ``reason`` is shown to the guest as is."""
+
+    def __init__(self, *, status: int, code: str, reason: str, extra: dict | None = None):
+        super().__init__(reason)
+        self.status = status
+        self.code = code
+        self.reason = reason
+        self.extra = extra or {}
+
+
+@dataclass(frozen=True)
+class UploadGrant:
+    upload: PhotoUpload
+    url: str
+    fields: dict[str, str]
+
+
+def upload_window(booking: Booking) -> UploadWindow:
+    """From the charter's start until ``upload_window_hours_after_end`` hours after its end.
+
+    The hours are added to the end's wall-clock time in the boat's zone (aware
+    ``datetime + timedelta`` keeps the zone): a charter ending at 8 PM closes
+    for uploads at 8 PM the next day, even across a DST change.
+    """
+    zone = booking.tenant.zone
+    opens = timezone.localtime(booking.start, zone)
+    closes_wall = timezone.localtime(booking.end, zone) + timedelta(hours=booking.tenant.upload_window_hours_after_end)
+    # Normalise through UTC so the offset is right on the new side of a DST change.
+    closes = closes_wall.astimezone(UTC).astimezone(zone)
+    return UploadWindow(opens=opens, closes=closes)
+
+
+def _date(moment: datetime) -> str:
+    return dateformat.format(moment, "l, F j, Y")
+
+
+def _time(moment: datetime) -> str:
+    return dateformat.format(moment, "g:i A T")
+
+
+def photo_consent_metadata(consent: str) -> str:
+    """The consent text as an S3 metadata value: printable ASCII as is, anything else percent-encoded."""
+    return quote(consent, safe="".join(chr(c) for c in range(0x20, 0x7F) if chr(c) != "%"))
+
+
+def client_ip_hash(ip: str) -> str:
+    """Enough to tell uploads from one device apart, without storing the address."""
+    if not ip:
+        return ""
+    return hmac.new(settings.SECRET_KEY.encode(), ip.encode(), hashlib.sha256).hexdigest()
+
+
+def photo_upload_grant(
+    *,
+    page: GuestPage,
+    filename: str,
+    content_type: str,
+    size: int,
+    consent: str,
+    client_ip: str = "",
+    now: datetime | None = None,
+) -> UploadGrant:
+    """Record an upload grant and presign the POST for it, or raise ``UploadRefused``.
+
+    The per-booking cap is counted with the guest page row locked, so two
+    phones asking at once cannot both take the last grant.
+    """
+    booking = page.booking
+    tenant = booking.tenant
+    if booking.is_cancelled:
+        raise UploadRefused(status=404, code="not_found", reason="This guest page does not exist.")
+    if content_type not in PHOTO_CONTENT_TYPES:
+        raise UploadRefused(
+            status=400,
+            code="invalid",
+            reason="Send a JPEG, PNG, HEIC or WebP photo.",
+            extra={"errors": {"content_type": ["Only image/jpeg, image/png, image/heic and image/webp."]}},
+        )
+    max_bytes = settings.GUEST_UPLOAD_MAX_BYTES
+    if not 1 <= size <= max_bytes:
+        raise UploadRefused(
+            status=400,
+            code="invalid",
+            reason=f"Photos can be up to {max_bytes // (1024 * 1024)} MB.",
+            extra={"errors": {"size": [f"Between 1 and {max_bytes} bytes."]}},
+        )
+    consent = " ".join(consent.split())  # one line: it travels as an HTTP header value
+    metadata = photo_consent_metadata(consent)
+    if not consent or len(consent) > CONSENT_MAX_CHARS or len(metadata) > CONSENT_METADATA_MAX_BYTES:
+        raise UploadRefused(
+            status=400,
+            code="invalid",
+            reason="Please accept the photo consent.",
+            extra={"errors": {"consent": [f"Required, at most {CONSENT_MAX_CHARS} characters."]}},
+        )
+
+    now = now or timezone.now()
+    window = upload_window(booking)
+    if now < window.opens:
+        raise UploadRefused(
+            status=403,
+            code="not_open",
+            reason=f"Uploads open at {_time(window.opens)} on {_date(window.opens)}.",
+            extra={"opens_at": window.opens.isoformat(), "closes_at": window.closes.isoformat()},
+        )
+    expires_at = min(now + timedelta(seconds=settings.GUEST_UPLOAD_GRANT_TTL_SECONDS), window.closes)
+    expires_in = int((expires_at - now).total_seconds())  # floor: the policy never outlives the window
+    if now >= window.closes or expires_in < 1:
+        raise UploadRefused(
+            status=403,
+            code="closed",
+            reason=f"Uploads closed on {_date(window.closes)} at {_time(window.closes)}.",
+            extra={"opens_at": window.opens.isoformat(), "closes_at": window.closes.isoformat()},
+        )
+
+    ext = PHOTO_CONTENT_TYPES[content_type]
+    key = f"photos/{booking.pk}/{uuid.uuid4().hex}.{ext}"
+    with transaction.atomic():
+        GuestPage.objects.select_for_update().filter(pk=page.pk).first()
+        used = PhotoUpload.objects.filter(booking_id=booking.pk).count()
+        if used >= settings.GUEST_UPLOAD_MAX_GRANTS:
+            raise UploadRefused(
+                status=403,
+                code="limit_reached",
+                reason="This charter has reached its photo limit. Thank you for sharing so many!",
+            )
+        post = uploads.presign_post(
+            bucket=tenant.s3_bucket,
+            key=key,
+            content_type=content_type,
+            max_bytes=max_bytes,
+            consent=metadata,
+            expires_in=expires_in,
+        )
+        upload = PhotoUpload.objects.create(
+            booking=booking,
+            key=key,
+            content_type=content_type,
+            declared_size=size,
+            original_filename=filename[:255],
+            consent=consent,
+            ip_hash=client_ip_hash(client_ip),
+            expires_at=now + timedelta(seconds=expires_in),
+        )
+    return UploadGrant(upload=upload, url=post.url, fields=post.fields)
+
+
+class PhotosNotSent(Exception):
+    """The guest's photos cannot be emailed; the message says why."""
+
+
+@dataclass(frozen=True)
+class PhotosEmail:
+    sent: bool
+    skipped_reason: str
+    photo_count: int
+    zip_bytes: int
+    recipient: str
+
+
+def guest_photos_send(*, booking: Booking, dry_run: bool = False, now: datetime | None = None) -> PhotosEmail:
+    """Zip the photos guests uploaded for ``booking`` and email them to the guest, after the charter.
+
+    Raises ``PhotosNotSent`` when it must not send (charter not over, zip too
+    large for a mailbox, storage unreachable); returns ``skipped_reason`` when
+    there is nothing to do (no guest email, no photos).
+    """
+    now = now or timezone.now()
+    tenant = booking.tenant
+    if booking.is_cancelled:
+        raise PhotosNotSent(f"Booking {booking.pk} is cancelled.")
+    if now < booking.end:
+        raise PhotosNotSent(
+            f"The charter ends on {_date(booking.local_end())} at {_time(booking.local_end())}; send the photos after it."
+        )
+    if not booking.guest_email:
+        return PhotosEmail(False, f"booking {booking.pk} ({booking.guest_name}) has no guest email", 0, 0, "")
+    try:
+        present = uploads.list_objects(bucket=tenant.s3_bucket, prefix=f"photos/{booking.pk}/")
+    except uploads.StorageUnavailable as exc:
+        raise PhotosNotSent(f"Could not list the photos in bucket {tenant.s3_bucket}: {exc}") from exc
+    photos = [p for p in PhotoUpload.objects.filter(booking=booking).order_by("created_at", "id") if p.key in present]
+    if not photos:
+        return PhotosEmail(False, f"no photos were uploaded for booking {booking.pk}", 0, 0, booking.guest_email)
+    total = sum(present[p.key] for p in photos)
+    limit = settings.GUEST_PHOTOS_EMAIL_MAX_BYTES
+    if total > limit:
+        raise PhotosNotSent(
+            f"{len(photos)} photos make {total} bytes, over GUEST_PHOTOS_EMAIL_MAX_BYTES ({limit}); too large to email."
+        )
+    if dry_run:
+        return PhotosEmail(False, "dry run", len(photos), total, booking.guest_email)
+
+    buffer = io.BytesIO()
+    # Photos are already compressed: storing them is as small and much faster.
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
+        for number, photo in enumerate(photos, start=1):
+            member = io.BytesIO()
+            try:
+                uploads.download(bucket=tenant.s3_bucket, key=photo.key, into=member)
+            except uploads.StorageUnavailable as exc:
+                raise PhotosNotSent(f"Could not download {photo.key}: {exc}") from exc
+            archive.writestr(f"photo-{number:03d}.{photo.key.rsplit('.', 1)[-1]}", member.getvalue())
+    data = buffer.getvalue()
+    local_day = booking.local_start()
+    first_name = (booking.guest_name.split() or [""])[0]
+    message = EmailMessage(
+        subject=f"Your photos from {booking.boat.name}, {dateformat.format(local_day, 'F j')}",
+        body=(
+            f"Hi {first_name},\n\nThank you for sailing with {tenant.name}. "
+            f"Attached are the {len(photos)} photos shared from your charter on "
+            f"{dateformat.format(local_day, 'l, F j, Y')}.\n\n{tenant.name}\n"
+        ),
+        from_email=f"{tenant.name} <{tenant.sender_email}>",
+        to=[booking.guest_email],
+    )
+    message.attach(f"{slugify(tenant.name)}-photos-{local_day:%Y-%m-%d}.zip", data, "application/zip")
+    message.send(fail_silently=False)
+    return PhotosEmail(True, "", len(photos), len(data), booking.guest_email)

@@ -13,12 +13,13 @@ import subprocess
 import sys
 import threading
 import time
-from contextlib import closing
 from pathlib import Path
 
 import pytest
 import requests
 from django.db import connection
+
+from tests.support import free_port, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 AWS_ENV = {
@@ -28,23 +29,6 @@ AWS_ENV = {
 }
 
 pytestmark = pytest.mark.integration
-
-
-def free_port() -> int:
-    with closing(socket.socket()) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_until(predicate, timeout: float = 30.0, interval: float = 0.1, what: str = "condition"):
-    """Poll ``predicate`` until it is truthy; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 class RedisServer:

@@ -17,8 +17,8 @@ from outbox.services import outbox_relay
 from outbox.tasks import run_effect
 from tests.bookings.test_admin import booking_form_data
 from tests.factories import BoatFactory, BookingFactory, CrewMemberFactory, assign
-from tests.integration.conftest import wait_until
 from tests.pipeline.conftest import create_distribution, sent_emails
+from tests.support import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 

@@ -36,3 +36,16 @@ def test_without_a_broker_effects_run_after_commit_and_pages_are_served_locally(
     [mail] = mailoutbox
     assert mail.to == ["crew@example.com"] and "https://ops.example.com/crew/link/" in mail.body
     assert page.public_url == f"https://ops.example.com/g/{page.slug}"
+
+
+def test_duration_counts_real_hours_across_a_dst_change(tenant):
+    from guestpages.services import guest_page_context
+    from tests.factories import local
+
+    # Nov 1 2026, Los Angeles: 00:00 PDT to 03:00 PST is four real hours.
+    start = local(tenant, 2026, 11, 1, 0, 0)
+    booking = BookingFactory(tenant=tenant, start=start, end=local(tenant, 2026, 11, 1, 3, 0))
+    page = GuestPage.objects.get(booking=booking)
+    page.booking = booking  # as the admin save left it: both times in the Los Angeles zone
+    context = guest_page_context(page)
+    assert (context["duration_hours"], context["duration_minutes"]) == (4, 0)
