@@ -1,3 +1,12 @@
+from django.urls import path
+
+from api import views
+
 app_name = "api"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("health", views.health, name="health"),
+    path("openapi.json", views.openapi, name="openapi"),
+    path("calendar/entries", views.calendar_entries, name="calendar-entries"),
+    path("events", views.events, name="events"),
+]

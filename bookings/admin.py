@@ -14,9 +14,10 @@ from bookings.forms import BookingAdminForm, CalendarEntryAdminForm
 from bookings.models import Boat, Booking, CalendarEntry, Tenant
 from bookings.selectors import bookings_for_list
 from bookings.services import booking_save
-from charterops.tenancy import TenantScopedAdmin, TenantScopedInline
+from charterops.tenancy import TenantScopedAdmin, TenantScopedHistoryMixin, TenantScopedInline
 from crew.models import Assignment, CrewEvent
 from crew.services import assignment_remove, assignment_save, crew_invite_resend
+from guestpages.admin import PhotoUploadInline
 from outbox.models import Effect
 from outbox.services import effect_retry
 
@@ -127,7 +128,7 @@ class EffectInline(admin.TabularInline):
 
 
 @admin.register(Booking)
-class BookingAdmin(TenantScopedAdmin, SimpleHistoryAdmin):
+class BookingAdmin(TenantScopedHistoryMixin, TenantScopedAdmin, SimpleHistoryAdmin):
     form = BookingAdminForm
     list_display = (
         "guest_name",
@@ -148,7 +149,7 @@ class BookingAdmin(TenantScopedAdmin, SimpleHistoryAdmin):
     search_fields = ("guest_name", "guest_email", "external_reference")
     date_hierarchy = "start"
     autocomplete_fields = ("boat",)
-    inlines = (BookingAssignmentInline, EffectInline)
+    inlines = (BookingAssignmentInline, EffectInline, PhotoUploadInline)
     actions = ("resend_invitations", "retry_failed_effects")
     readonly_fields = ("money_breakdown", "guest_page_panel", "crew_event_link", "created_at", "updated_at")
     fieldsets = (
@@ -292,7 +293,7 @@ class BookingAdmin(TenantScopedAdmin, SimpleHistoryAdmin):
 
 
 @admin.register(CalendarEntry)
-class CalendarEntryAdmin(TenantScopedAdmin, SimpleHistoryAdmin):
+class CalendarEntryAdmin(TenantScopedHistoryMixin, TenantScopedAdmin, SimpleHistoryAdmin):
     form = CalendarEntryAdminForm
     list_display = ("title", "tenant", "kind", "local_start", "local_end", "status", "created_by")
     list_filter = ("tenant", "kind", "status", ("start", admin.DateFieldListFilter))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import QuerySet
 
 
@@ -45,6 +46,32 @@ class TenantScopedAdmin(admin.ModelAdmin):
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         field = super().formfield_for_manytomany(db_field, request, **kwargs)
         return _scope_field(field, db_field.related_model, request.user)
+
+
+class TenantScopedHistoryMixin:
+    """History pages that show who did it (``history_actor``), for the user's own brands only.
+
+    simple-history's history views fall back to the historical row when
+    ``get_queryset`` hides the object, which would show staff another brand's
+    history (deleted objects included); the permission check stops that.
+    """
+
+    history_list_display = ["history_actor"]
+
+    def has_view_history_or_change_history_permission(self, request, obj=None):
+        if not super().has_view_history_or_change_history_permission(request, obj):
+            return False
+        ids = tenant_ids_for(request.user)
+        if obj is None or ids is None:
+            return True
+        *hops, last = self.tenant_path.split("__")
+        target = obj
+        try:
+            for hop in hops:
+                target = getattr(target, hop)
+        except ObjectDoesNotExist:
+            return False  # the parent is gone: its brand cannot be checked
+        return getattr(target, f"{last}_id", None) in ids
 
 
 class TenantScopedInline:

@@ -6,7 +6,7 @@ from django.db.models import Count, Q
 from simple_history.admin import SimpleHistoryAdmin
 
 from bookings import finance
-from charterops.tenancy import TenantScopedAdmin, TenantScopedInline, tenant_ids_for
+from charterops.tenancy import TenantScopedAdmin, TenantScopedHistoryMixin, TenantScopedInline, tenant_ids_for
 from crew.models import (
     Assignment,
     ChecklistItem,
@@ -16,7 +16,7 @@ from crew.models import (
     CrewMember,
     Role,
 )
-from crew.services import assignment_remove, assignment_save, crew_invite_resend
+from crew.services import assignment_remove, assignment_save, crew_calendar_token_replace, crew_invite_resend
 
 
 @admin.register(Role)
@@ -33,6 +33,7 @@ class CrewMemberAdmin(TenantScopedAdmin):
     list_filter = ("active", "roles", "tenants")
     search_fields = ("name", "email", "phone")
     filter_horizontal = ("roles", "tenants")
+    actions = ("replace_calendar_address",)
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("roles")
@@ -40,6 +41,17 @@ class CrewMemberAdmin(TenantScopedAdmin):
     @admin.display(description="roles")
     def role_list(self, obj: CrewMember) -> str:
         return ", ".join(r.name for r in obj.roles.all()) or "—"
+
+    @admin.action(description="Replace the private calendar address (the old one stops working)")
+    def replace_calendar_address(self, request, queryset):
+        with transaction.atomic():
+            for member in queryset:
+                crew_calendar_token_replace(member=member)
+        self.message_user(
+            request,
+            f"{queryset.count()} calendar address(es) replaced. Crew find the new one on their crew page.",
+            messages.SUCCESS,
+        )
 
     def save_related(self, request, form, formsets, change):
         # Staff of one brand must not drop the brands they cannot see.
@@ -66,7 +78,7 @@ class ChecklistItemInline(admin.TabularInline):
 
 
 @admin.register(CrewEvent)
-class CrewEventAdmin(TenantScopedAdmin, SimpleHistoryAdmin):
+class CrewEventAdmin(TenantScopedHistoryMixin, TenantScopedAdmin, SimpleHistoryAdmin):
     tenant_path = "booking__tenant"
     list_display = ("booking", "boat", "local_start", "crew_count", "checklist_progress")
     list_filter = ("booking__tenant", "booking__status")

@@ -1,0 +1,56 @@
+"""Shared by the API and import benchmarks: a throwaway SQLite database, migrated, and Django ready.
+
+Nothing here is asserted; the scripts print what they measure. Tasks run in-process
+(no broker), email goes to the locmem backend, guest pages to a temp MEDIA_ROOT:
+no outside service is needed.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from urllib.parse import quote
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def bench_env(tmp: Path, **extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "charterops.settings",
+            # WAL without fsync per commit: a throwaway database measures the code, not this disk.
+            "DATABASE_URL": f"sqlite:///{tmp / 'bench.sqlite3'}?init_command="
+            + quote("PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF;"),
+            "CHARTEROPS_MEDIA_ROOT": str(tmp / "media"),
+            "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+            "CELERY_BROKER_URL": "",
+            "LOG_LEVEL": "ERROR",
+            # DEBUG off: no per-query log; no HTTPS redirect for the in-process client.
+            "DJANGO_DEBUG": "false",
+            "DJANGO_SECURE_SSL_REDIRECT": "false",
+        }
+    )
+    env.update(extra)
+    return env
+
+
+def fresh_database(**extra: str) -> tuple[Path, dict[str, str]]:
+    """A temp dir with a migrated SQLite database; returns it and the environment that points at it."""
+    tmp = Path(tempfile.mkdtemp(prefix="charterops-bench-"))
+    env = bench_env(tmp, **extra)
+    subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), "migrate", "--noinput", "-v", "0"], env=env, check=True, cwd=ROOT
+    )
+    return tmp, env
+
+
+def django_setup(env: dict[str, str]) -> None:
+    os.environ.update(env)
+    import django
+
+    django.setup()
