@@ -45,8 +45,8 @@ def run(pages: int, url: str) -> None:
     from guestpages.models import GuestPage
     from guestpages.publishing import cloudfront_client
     from guestpages.services import guest_page_render, guest_pages_publish_many
+    from tests.aws import create_distribution
     from tests.factories import BoatFactory, BookingFactory, TenantFactory
-    from tests.pipeline.conftest import create_distribution
 
     logging.disable(logging.WARNING)
     setup_test_environment()

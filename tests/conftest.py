@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.aws import aws, aws_credentials, invalidations  # noqa: F401 - moto fixtures for every folder
 from tests.factories import BookingFactory, CrewMemberFactory, TenantFactory, assign
 
 

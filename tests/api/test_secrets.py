@@ -25,14 +25,7 @@ SECRET_ID = "charterops/service-api"
 
 
 @pytest.fixture
-def secretsmanager(monkeypatch, settings):
-    for key, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }.items():
-        monkeypatch.setenv(key, value)
+def secretsmanager(aws_credentials, settings):
     from moto import mock_aws
 
     with mock_aws():

@@ -9,60 +9,11 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from guestpages import publishing, services
+from guestpages import services
 from guestpages.models import GuestPage
 from tests.factories import BookingFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def aws(monkeypatch, settings, tenant):
-    for key, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }.items():
-        monkeypatch.setenv(key, value)
-    from moto import mock_aws
-
-    with mock_aws():
-        import boto3
-
-        publishing.reset_clients()
-        settings.GUESTPAGES_BACKEND = "s3"
-        settings.AWS_S3_ENDPOINT_URL = None
-        settings.AWS_CLOUDFRONT_ENDPOINT_URL = None
-        boto3.client("s3", region_name="us-east-1").create_bucket(Bucket=tenant.s3_bucket)
-        origin = {
-            "Id": "b",
-            "DomainName": f"{tenant.s3_bucket}.s3.amazonaws.com",
-            "S3OriginConfig": {"OriginAccessIdentity": ""},
-        }
-        config = {
-            "CallerReference": "dist",
-            "Comment": "",
-            "Enabled": True,
-            "Origins": {"Quantity": 1, "Items": [origin]},
-            "DefaultCacheBehavior": {
-                "TargetOriginId": "b",
-                "ViewerProtocolPolicy": "allow-all",
-                "MinTTL": 0,
-                "ForwardedValues": {"QueryString": False, "Cookies": {"Forward": "none"}},
-                "TrustedSigners": {"Enabled": False, "Quantity": 0},
-            },
-        }
-        dist = boto3.client("cloudfront").create_distribution(DistributionConfig=config)["Distribution"]["Id"]
-        tenant.cloudfront_distribution_id = dist
-        tenant.save()
-        sent: list[dict] = []
-        client = publishing.cloudfront_client()
-        client.meta.events.register(
-            "provide-client-params.cloudfront.CreateInvalidation", lambda params, **kw: sent.append(params)
-        )
-        yield sent
-        publishing.reset_clients()
 
 
 def run(*args) -> str:
@@ -71,30 +22,30 @@ def run(*args) -> str:
     return out.getvalue()
 
 
-def test_publishes_changed_pages_once_and_then_nothing(aws, tenant):
+def test_publishes_changed_pages_once_and_then_nothing(aws, invalidations, tenant):
     for _ in range(3):
         BookingFactory(tenant=tenant, start=timezone.now() + timedelta(days=3))
     out = run()
     assert "Uploaded 3 of 3 page(s); 0 unchanged; 1 CloudFront invalidation request(s)." in out
-    assert len(aws) == 1 and aws[0]["InvalidationBatch"]["Paths"]["Quantity"] == 6
+    assert len(invalidations) == 1 and invalidations[0]["InvalidationBatch"]["Paths"]["Quantity"] == 6
     again = run()
     assert "Uploaded 0 of 3 page(s); 3 unchanged; 0 CloudFront invalidation request(s)." in again
-    assert len(aws) == 1
+    assert len(invalidations) == 1
 
 
-def test_invalidations_are_batched_per_path_limit(aws, tenant, monkeypatch):
+def test_invalidations_are_batched_per_path_limit(aws, invalidations, tenant, monkeypatch):
     monkeypatch.setattr(services, "INVALIDATION_BATCH_PATHS", 4)  # two pages (four paths) per request
     for _ in range(5):
         BookingFactory(tenant=tenant, start=timezone.now() + timedelta(days=3))
     out = run("--all")
     assert "3 CloudFront invalidation request(s)" in out
-    sizes = [req["InvalidationBatch"]["Paths"]["Quantity"] for req in aws]
+    sizes = [req["InvalidationBatch"]["Paths"]["Quantity"] for req in invalidations]
     assert sizes == [4, 4, 2]
-    every_path = [p for req in aws for p in req["InvalidationBatch"]["Paths"]["Items"]]
+    every_path = [p for req in invalidations for p in req["InvalidationBatch"]["Paths"]["Items"]]
     assert sorted(every_path) == sorted(p for page in GuestPage.objects.all() for p in page.public_paths)
 
 
-def test_default_skips_past_charters_all_and_since_select_more(aws, tenant):
+def test_default_skips_past_charters_all_and_since_select_more(aws, invalidations, tenant):
     past = BookingFactory(tenant=tenant, start=timezone.now() - timedelta(days=30))
     BookingFactory(tenant=tenant, start=timezone.now() + timedelta(days=3))
     assert "of 1 page(s)" in run("--dry-run")
@@ -102,7 +53,7 @@ def test_default_skips_past_charters_all_and_since_select_more(aws, tenant):
     since = (timezone.now() + timedelta(days=1)).date().isoformat()
     assert "of 0 page(s)" in run("--since", since, "--dry-run")
     assert not GuestPage.objects.get(booking=past).published_hash  # dry runs upload nothing
-    assert aws == []
+    assert invalidations == []
 
 
 def test_tenant_filter_and_unknown_tenant(aws, tenant, other_tenant):

@@ -15,9 +15,9 @@ from guestpages.models import GuestPage
 from outbox.models import Effect
 from outbox.services import outbox_relay
 from outbox.tasks import run_effect
+from tests.aws import create_distribution, sent_emails
 from tests.bookings.test_admin import booking_form_data
 from tests.factories import BoatFactory, BookingFactory, CrewMemberFactory, assign
-from tests.pipeline.conftest import create_distribution, sent_emails
 from tests.support import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]

@@ -13,8 +13,8 @@ from crew.models import Assignment
 from crew.services import assignment_remove, crew_invite_resend
 from outbox.models import Effect
 from outbox.services import effect_run
+from tests.aws import sent_emails
 from tests.factories import BookingFactory, CrewMemberFactory, assign
-from tests.pipeline.conftest import sent_emails
 
 pytestmark = pytest.mark.django_db
 

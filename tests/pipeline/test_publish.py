@@ -12,8 +12,8 @@ from guestpages.models import GuestPage
 from guestpages.services import guest_page_publish, guest_page_render, guest_pages_publish_many
 from outbox.models import Effect
 from outbox.services import effect_run
+from tests.aws import versions
 from tests.factories import BookingFactory
-from tests.pipeline.conftest import versions
 
 pytestmark = pytest.mark.django_db
 

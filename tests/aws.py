@@ -1,4 +1,4 @@
-"""AWS through moto, in process: S3 (versioned bucket), CloudFront and SES."""
+"""AWS through moto, in process: S3 (versioned bucket), CloudFront and SES. Shared by several test folders."""
 
 from __future__ import annotations
 
@@ -41,10 +41,15 @@ def create_distribution(cloudfront, bucket: str) -> str:
 
 
 @pytest.fixture
-def aws(monkeypatch, settings, tenant):
-    """moto for S3, CloudFront and SES; the tenant's bucket (versioned) and distribution exist."""
+def aws_credentials(monkeypatch):
+    """Fake credentials, so nothing can reach a real AWS account."""
     for key, value in AWS_ENV.items():
         monkeypatch.setenv(key, value)
+
+
+@pytest.fixture
+def aws(aws_credentials, settings, tenant):
+    """moto for S3, CloudFront and SES; the tenant's bucket (versioned) and distribution exist."""
     from moto import mock_aws
 
     with mock_aws():
