@@ -33,7 +33,7 @@ def test_other_sources_read_the_same_way(tenant):
 
 
 def test_long_boat_names_still_fit_the_edge_limit(tenant):
-    boat = BoatFactory(tenant=tenant, name="The Extraordinarily Long Named Catamaran " * 3)
+    boat = BoatFactory(tenant=tenant, name=("The Extraordinarily Long Named Catamaran " * 3)[:120])  # the field max
     booking = BookingFactory(tenant=tenant, boat=boat)
 
     slug = guest_page_ensure(booking=booking).slug
