@@ -104,7 +104,8 @@ class BookingAssignmentInline(TenantScopedInline, admin.TabularInline):
         effect = Effect.objects.filter(kind=Effect.Kind.SEND_INVITATION, target_id=obj.pk).order_by("-id").first()
         if effect is None:
             return "—"
-        when = timezone.localtime(effect.done_at or effect.updated_at).strftime("%Y-%m-%d %H:%M %Z")
+        zone = obj.event.booking.tenant.zone
+        when = timezone.localtime(effect.done_at or effect.updated_at, zone).strftime("%Y-%m-%d %H:%M %Z")
         if effect.status == Effect.Status.FAILED:
             return format_html('<strong style="color:#ba2121">Failed</strong> {}: {}', when, effect.last_error[:200])
         return f"{effect.get_status_display()} {when}"
