@@ -12,9 +12,12 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from api.models import IdempotencyRecord
 from api.validation import ApiError
@@ -87,6 +90,16 @@ def run_idempotent(
         if found is None:
             raise _conflict() from None
         return _replay(found, request_hash)
+
+
+def idempotency_records_purge(*, older_than_hours: int | None = None, dry_run: bool = False) -> int:
+    """Delete records older than the retention period (API_IDEMPOTENCY_RETENTION_HOURS). Returns how many."""
+    hours = settings.API_IDEMPOTENCY_RETENTION_HOURS if older_than_hours is None else older_than_hours
+    stale = IdempotencyRecord.objects.filter(created_at__lt=timezone.now() - timedelta(hours=hours))
+    if dry_run:
+        return stale.count()
+    deleted, _ = stale.delete()
+    return deleted
 
 
 def _conflict() -> ApiError:

@@ -147,6 +147,7 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 }
 CELERY_BEAT_SCHEDULE = {
     "outbox-relay": {"task": "outbox.relay", "schedule": 60.0},
+    "api-idempotency-purge": {"task": "api.purge_idempotency_records", "schedule": 3600.0},
 }
 
 # --- Outbox ------------------------------------------------------------------
@@ -213,6 +214,8 @@ API_AUTH_FAILURES_PER_MINUTE = env.int("API_AUTH_FAILURES_PER_MINUTE", default=2
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=64 * 1024)
 API_PAGE_SIZE_DEFAULT = env.int("API_PAGE_SIZE_DEFAULT", default=100)
 API_PAGE_SIZE_MAX = env.int("API_PAGE_SIZE_MAX", default=500)
+# A retry with the same Idempotency-Key is answered from its record for this long; then it is purged.
+API_IDEMPOTENCY_RETENTION_HOURS = env.int("API_IDEMPOTENCY_RETENTION_HOURS", default=72)
 
 LOGGING = {
     "version": 1,
