@@ -163,7 +163,12 @@ class Booking(models.Model):
             ),
             models.CheckConstraint(condition=Q(party_size__gte=1), name="booking_party_size_positive"),
         ]
-        indexes = [models.Index(fields=["tenant", "start"])]
+        indexes = [
+            models.Index(fields=["tenant", "start"]),
+            # The unique constraint's index is partial; SQLite cannot use it for a plain
+            # lookup by reference, which turned each import row into a table scan.
+            models.Index(fields=["tenant", "source", "external_reference"], name="booking_reference_lookup"),
+        ]
 
     def __str__(self) -> str:
         ref = self.external_reference or f"#{self.pk}"
