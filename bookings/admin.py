@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -97,18 +98,31 @@ class BookingAssignmentInline(TenantScopedInline, admin.TabularInline):
             return "—"
         return finance.line_pay(obj.hourly_rate, obj.paid_hours)
 
+    def get_queryset(self, request):
+        # The latest invitation of each row, in the same query: no query per assignment.
+        latest = Effect.objects.filter(kind=Effect.Kind.SEND_INVITATION, target_id=OuterRef("pk")).order_by("-id")
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("event__booking__tenant", "crew_member", "role")
+            .annotate(
+                invite_status=Subquery(latest.values("status")[:1]),
+                invite_error=Subquery(latest.values("last_error")[:1]),
+                invite_at=Subquery(latest.values("updated_at")[:1]),
+            )
+        )
+
     @admin.display(description="invitation email")
     def invitation(self, obj: Assignment):
         if obj.pk is None:
             return "Sent after saving."
-        effect = Effect.objects.filter(kind=Effect.Kind.SEND_INVITATION, target_id=obj.pk).order_by("-id").first()
-        if effect is None:
+        status = getattr(obj, "invite_status", None)
+        if status is None:
             return "—"
-        zone = obj.event.booking.tenant.zone
-        when = timezone.localtime(effect.done_at or effect.updated_at, zone).strftime("%Y-%m-%d %H:%M %Z")
-        if effect.status == Effect.Status.FAILED:
-            return format_html('<strong style="color:#ba2121">Failed</strong> {}: {}', when, effect.last_error[:200])
-        return f"{effect.get_status_display()} {when}"
+        when = timezone.localtime(obj.invite_at, obj.event.booking.tenant.zone).strftime("%Y-%m-%d %H:%M %Z")
+        if status == Effect.Status.FAILED:
+            return format_html('<strong style="color:#ba2121">Failed</strong> {}: {}', when, obj.invite_error[:200])
+        return f"{Effect.Status(status).label} {when}"
 
 
 class EffectInline(admin.TabularInline):

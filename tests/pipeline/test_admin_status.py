@@ -29,3 +29,22 @@ def test_booking_page_shows_page_url_publish_time_and_each_invitation(admin_clie
     assert ok.pk != bad.pk
     invitation_cells = body.count("field-invitation")
     assert invitation_cells >= 2
+
+
+def test_booking_page_reads_invitations_without_a_query_per_crew_member(admin_client, tenant):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    booking = BookingFactory(tenant=tenant)
+    assign(booking, CrewMemberFactory(tenants=[tenant]), "captain", "50", "3")
+    url = f"/admin/bookings/booking/{booking.pk}/change/"
+    with CaptureQueriesContext(connection) as one:
+        admin_client.get(url)
+    for _ in range(4):
+        assign(booking, CrewMemberFactory(tenants=[tenant]), "deckhand", "25", "5")
+    with CaptureQueriesContext(connection) as five:
+        assert admin_client.get(url).status_code == 200
+    def effect_queries(ctx):
+        return [q for q in ctx.captured_queries if q["sql"].startswith('SELECT "outbox_effect"')]
+
+    assert len(effect_queries(five)) == len(effect_queries(one))
