@@ -1,4 +1,4 @@
-"""Shared by the API and import benchmarks: a throwaway SQLite database, migrated, and Django ready.
+"""Shared by the benchmarks: throwaway SQLite databases, Django set-up, ports, timing and printing.
 
 Nothing here is asserted; the scripts print what they measure. Tasks run in-process
 (no broker), email goes to the locmem backend, guest pages to a temp MEDIA_ROOT:
@@ -8,9 +8,13 @@ no outside service is needed.
 from __future__ import annotations
 
 import os
+import socket
+import statistics
 import subprocess
 import sys
 import tempfile
+import time
+from contextlib import closing
 from pathlib import Path
 from urllib.parse import quote
 
@@ -54,3 +58,46 @@ def django_setup(env: dict[str, str]) -> None:
     import django
 
     django.setup()
+
+
+def django_setup_migrated(**env: str) -> Path:
+    """Django on a throwaway SQLite database migrated in this process (the app's own settings otherwise)."""
+    tmp = Path(tempfile.mkdtemp(prefix="charterops-bench-"))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "charterops.settings")
+    os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL", f"sqlite:///{tmp / 'bench.sqlite3'}")
+    os.environ["CHARTEROPS_MEDIA_ROOT"] = str(tmp / "media")
+    os.environ["EMAIL_BACKEND"] = "django.core.mail.backends.locmem.EmailBackend"
+    os.environ["LOG_LEVEL"] = "WARNING"
+    os.environ.update(env)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+    return tmp
+
+
+def free_port() -> int:
+    with closing(socket.socket()) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def timed(fn, repeat: int) -> list[float]:
+    out = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - t0)
+    return out
+
+
+def report(title: str, rows: list[tuple[str, str]]) -> None:
+    print(f"\n== {title}")
+    width = max(len(k) for k, _ in rows)
+    for key, value in rows:
+        print(f"  {key.ljust(width)}  {value}")
+
+
+median = statistics.median

@@ -14,7 +14,7 @@ import shutil
 import subprocess
 from unittest import mock
 
-from _setup import django_setup, free_port, median, report, timed
+from _common import django_setup_migrated, free_port, median, report, timed
 
 
 def main() -> None:
@@ -34,7 +34,7 @@ def main() -> None:
         )
         env["CELERY_BROKER_URL"] = f"redis://127.0.0.1:{port}/0"
     try:
-        django_setup(**env)
+        django_setup_migrated(**env)
         run(args.rounds, broker="redis" if redis else "in-process (no redis-server found)")
     finally:
         if proc:

@@ -30,7 +30,7 @@ import tracemalloc
 from datetime import date, timedelta
 from pathlib import Path
 
-from _common import ROOT, django_setup, fresh_database
+from _common import ROOT, django_setup, free_port, fresh_database
 
 BOATS = ["Queen of San Diego", "Little Queen", "Harbor Star", "Sea Breeze"]
 
@@ -148,11 +148,8 @@ def main() -> None:
     broker_url, redis = "", None
     if args.broker == "redis":
         import shutil
-        import socket
 
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
+        port = free_port()
         redis = subprocess.Popen(
             [shutil.which("redis-server") or "redis-server", "--port", str(port), "--save", "", "--appendonly", "no"],
             stdout=subprocess.DEVNULL,

@@ -12,7 +12,7 @@ import argparse
 import os
 import time
 
-from _setup import django_setup, free_port, report
+from _common import django_setup_migrated, free_port, report
 
 
 def main() -> None:
@@ -29,7 +29,7 @@ def main() -> None:
         {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": "us-east-1"}
     )
     try:
-        django_setup(GUESTPAGES_BACKEND="s3", AWS_S3_ENDPOINT_URL=url, AWS_CLOUDFRONT_ENDPOINT_URL=url)
+        django_setup_migrated(GUESTPAGES_BACKEND="s3", AWS_S3_ENDPOINT_URL=url, AWS_CLOUDFRONT_ENDPOINT_URL=url)
         run(args.pages, url)
     finally:
         server.stop()
