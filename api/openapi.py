@@ -35,7 +35,10 @@ def _errors(*codes: int) -> dict[str, Any]:
         400: "Invalid body or parameters; `fields` names each problem.",
         401: "Missing or wrong credential.",
         405: "Method not allowed.",
-        409: "A concurrent change conflicts; read the state and retry.",
+        409: (
+            "`conflict`: the write would double-book a boat or a crew member (or a concurrent change got there "
+            "first); `conflicts` names what is in the way, with the other booking's id. Nothing was written."
+        ),
         413: "The body is larger than the limit.",
         415: "The body is not application/json.",
         422: "The Idempotency-Key was used before with a different body.",
@@ -208,6 +211,24 @@ def openapi_document() -> dict[str, Any]:
                                     "type": "object",
                                     "additionalProperties": {"type": "array", "items": {"type": "string"}},
                                 },
+                                "conflicts": {
+                                    "type": "array",
+                                    "description": "With code conflict: each booking, block, charter, time off or "
+                                    "missing credential in the way.",
+                                    "items": {
+                                        "type": "object",
+                                        "required": ["kind", "message"],
+                                        "properties": {
+                                            "kind": {
+                                                "type": "string",
+                                                "enum": ["booking", "block", "crew", "time_off", "credential"],
+                                            },
+                                            "message": {"type": "string"},
+                                            "booking": {"type": "integer"},
+                                            "calendar_entry": {"type": "integer"},
+                                        },
+                                    },
+                                },
                             },
                         }
                     },
@@ -223,6 +244,13 @@ def openapi_document() -> dict[str, Any]:
                         "end": {**DATETIME, "description": "After start; ISO-8601 with a UTC offset."},
                         "kind": {"type": "string", "enum": list(CalendarEntry.Kind.values), "default": "other"},
                         "booking": {"type": "integer", "minimum": 1, "nullable": True},
+                        "boat": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "nullable": True,
+                            "description": "Maintenance or a blackout on this boat blocks it (a blackout without a "
+                            "boat blocks every boat of the brand); a block over a confirmed charter is a 409.",
+                        },
                     },
                 },
                 "CalendarEntry": {
@@ -237,6 +265,7 @@ def openapi_document() -> dict[str, Any]:
                         "kind": {"type": "string", "enum": list(CalendarEntry.Kind.values)},
                         "status": {"type": "string", "enum": list(CalendarEntry.Status.values)},
                         "booking": {"type": "integer", "nullable": True},
+                        "boat": {"type": "integer", "nullable": True},
                         "created_by_service": {"type": "string"},
                     },
                 },

@@ -10,7 +10,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
 
-from bookings.models import Booking, CalendarEntry, Tenant
+from bookings.models import Boat, Booking, CalendarEntry, Tenant
+from bookings.services import calendar_entry_save
 from crew.models import Assignment, CrewEvent, CrewMember, Role
 from crew.services import assignment_remove, assignment_save, crew_event_ensure
 
@@ -26,15 +27,13 @@ def calendar_entry_create(
     end: dt.datetime,
     kind: str,
     booking: Booking | None,
+    boat: Boat | None = None,
     service: str,
 ) -> CalendarEntry:
-    """Create a calendar entry on behalf of a service. Raises ValidationError with field messages."""
-    entry = CalendarEntry(
-        tenant=tenant, title=title, start=start, end=end, kind=kind, booking=booking, created_by_service=service[:80]
-    )
-    entry.full_clean()
-    entry.save()
-    return entry
+    """Create a calendar entry on behalf of a service. Raises ValidationError with field messages,
+    and ConflictError for a block over a confirmed charter."""
+    entry = CalendarEntry(tenant=tenant, title=title, start=start, end=end, kind=kind, booking=booking, boat=boat)
+    return calendar_entry_save(entry=entry, service=service)
 
 
 def calendar_entries_in(
@@ -45,7 +44,7 @@ def calendar_entries_in(
     after: tuple[dt.datetime, int] | None,
 ) -> QuerySet[CalendarEntry]:
     """Entries overlapping [start, end), in (start, id) order, after the keyset cursor ``after``."""
-    qs = CalendarEntry.objects.select_related("tenant").order_by("start", "id")
+    qs = CalendarEntry.objects.select_related("tenant", "boat").order_by("start", "id")
     if tenant is not None:
         qs = qs.filter(tenant=tenant)
     if start is not None:

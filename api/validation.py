@@ -19,16 +19,25 @@ from django.utils.dateparse import parse_datetime
 class ApiError(Exception):
     """An error answered as ``{"error": {"code", "message", "fields"}}`` with ``status``."""
 
-    def __init__(self, status: int, code: str, message: str, fields: dict[str, list[str]] | None = None, headers=None):
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        fields: dict[str, list[str]] | None = None,
+        headers=None,
+        extra: dict[str, Any] | None = None,
+    ):
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.fields = fields or {}
         self.headers = headers or {}
+        self.extra = extra or {}
 
     def as_json(self) -> dict[str, Any]:
-        return {"error": {"code": self.code, "message": self.message, "fields": self.fields}}
+        return {"error": {"code": self.code, "message": self.message, "fields": self.fields, **self.extra}}
 
 
 def invalid(fields: dict[str, list[str]], message: str = "The request has invalid fields.") -> ApiError:
@@ -48,6 +57,18 @@ def parse_json_object(body: bytes) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ApiError(400, "malformed_json", "The body must be a JSON object.")
     return data
+
+
+def conflict(exc) -> ApiError:
+    """409 for a write that would double-book a boat or a crew member; ``conflicts`` names what is in the way
+    (with the other booking's id where there is one). Nothing of the request was written."""
+    return ApiError(
+        409,
+        "conflict",
+        " ".join(c.message for c in exc.clashes),
+        messages_of(exc),
+        extra={"conflicts": [c.as_json() for c in exc.clashes]},
+    )
 
 
 def messages_of(exc: ValidationError) -> dict[str, list[str]]:

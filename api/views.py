@@ -25,8 +25,9 @@ from api.idempotency import idempotency_key_check, run_idempotent
 from api.openapi import openapi_document
 from api.secrets import SecretsUnavailable
 from api.services import WantedAssignment, calendar_entries_in, calendar_entry_create, crew_event_apply
-from api.validation import ApiError, Reader, invalid, messages_of, parse_json_object
-from bookings.models import Booking, CalendarEntry, Tenant
+from api.validation import ApiError, Reader, conflict, invalid, messages_of, parse_json_object
+from bookings.availability import ConflictError
+from bookings.models import Boat, Booking, CalendarEntry, Tenant
 from charterops.audit import acting_as
 from crew.models import Assignment, CrewEvent, CrewMember, Role
 
@@ -165,6 +166,7 @@ def entry_json(entry: CalendarEntry) -> dict[str, Any]:
         "kind": entry.kind,
         "status": entry.status,
         "booking": entry.booking_id,
+        "boat": entry.boat_id,
         "created_by_service": entry.created_by_service,
     }
 
@@ -185,7 +187,7 @@ def calendar_entries(request: HttpRequest, caller: auth.Caller) -> JsonResponse:
         return calendar_entries_list(request)
     body, data = json_body(request)
     reader = Reader(data)
-    reader.only({"tenant", "title", "start", "end", "kind", "booking"})
+    reader.only({"tenant", "title", "start", "end", "kind", "booking", "boat"})
     tenant = _tenant(reader, "tenant", required=True)
     title = reader.string("title", required=True, max_length=200, blank=False)
     start = reader.aware_datetime("start", required=True)
@@ -199,6 +201,14 @@ def calendar_entries(request: HttpRequest, caller: auth.Caller) -> JsonResponse:
             reader.error("booking", f"No booking with id {booking_id}.")
         elif tenant is not None and booking.tenant_id != tenant.pk:
             reader.error("booking", "This booking belongs to another brand.")
+    boat_id = reader.integer("boat")
+    boat = None
+    if boat_id is not None:
+        boat = Boat.objects.filter(pk=boat_id).first()
+        if boat is None:
+            reader.error("boat", f"No boat with id {boat_id}.")
+        elif tenant is not None and boat.tenant_id != tenant.pk:
+            reader.error("boat", "This boat belongs to another brand.")
     if start and end and end <= start:
         reader.error("end", "The entry must end after it starts.")
     if reader.errors:
@@ -207,8 +217,17 @@ def calendar_entries(request: HttpRequest, caller: auth.Caller) -> JsonResponse:
     def work():
         try:
             entry = calendar_entry_create(
-                tenant=tenant, title=title, start=start, end=end, kind=kind, booking=booking, service=caller.name
+                tenant=tenant,
+                title=title,
+                start=start,
+                end=end,
+                kind=kind,
+                booking=booking,
+                boat=boat,
+                service=caller.name,
             )
+        except ConflictError as exc:
+            raise conflict(exc) from exc
         except ValidationError as exc:
             raise invalid(messages_of(exc)) from exc
         return 201, entry_json(entry)
@@ -394,6 +413,8 @@ def events(request: HttpRequest, caller: auth.Caller) -> JsonResponse:
     def work():
         try:
             change = crew_event_apply(booking=booking, details=details, assignments=wanted)
+        except ConflictError as exc:
+            raise conflict(exc) from exc
         except ValidationError as exc:
             raise invalid(messages_of(exc)) from exc
         payload = event_json(change.event)

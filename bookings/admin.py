@@ -1,21 +1,21 @@
 from __future__ import annotations
 
-from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.http import urlencode
 from simple_history.admin import SimpleHistoryAdmin
 
-from bookings import finance
-from bookings.forms import BookingAdminForm, CalendarEntryAdminForm
+from bookings import availability, finance
+from bookings.forms import BoatAdminForm, BookingAdminForm, CalendarEntryAdminForm
 from bookings.models import Boat, Booking, CalendarEntry, Tenant
 from bookings.selectors import bookings_for_list
-from bookings.services import booking_save
+from bookings.services import boat_save, booking_save, calendar_entry_save
 from charterops.tenancy import TenantScopedAdmin, TenantScopedHistoryMixin, TenantScopedInline
+from crew.admin_forms import AssignmentInlineFormSet, crew_member_choices_set
 from crew.models import Assignment, CrewEvent
 from crew.services import assignment_remove, assignment_save, crew_invite_resend
 from guestpages.admin import PhotoUploadInline
@@ -41,36 +41,54 @@ class TenantAdmin(TenantScopedAdmin):
         return () if request.user.is_superuser else ("staff",)
 
 
+class ClashCheckedAdmin:
+    """Hands the saving user to a :class:`~bookings.forms.ClashCheckedForm` and shows the override
+    field only to staff who hold ``bookings.override_conflict``."""
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.actor = request.user
+        return form
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if availability.can_override(request.user):
+            return fieldsets
+        return [
+            (name, {**opts, "fields": tuple(f for f in opts["fields"] if f != "override_reason")})
+            for name, opts in fieldsets
+        ]
+
+    @admin.display(description="clash")
+    def clash_flag(self, obj) -> str:
+        return "⚠ override" if obj.conflict_override_reason else ""
+
+
+class OverrideFilter(admin.SimpleListFilter):
+    title = "clash override"
+    parameter_name = "override"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Saved over a clash"), ("no", "No override")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.exclude(conflict_override_reason="")
+        if self.value() == "no":
+            return queryset.filter(conflict_override_reason="")
+        return queryset
+
+
 @admin.register(Boat)
 class BoatAdmin(TenantScopedAdmin):
-    list_display = ("name", "tenant", "capacity", "default_meeting_point")
+    form = BoatAdminForm
+    list_display = ("name", "tenant", "capacity", "turnaround_minutes", "default_meeting_point")
     list_filter = ("tenant",)
     list_select_related = ("tenant",)
     search_fields = ("name",)
 
-
-class BookingAssignmentFormSet(forms.BaseInlineFormSet):
-    """Assignments of the booking's crew event, edited on the booking page."""
-
-    def clean(self):
-        super().clean()
-        booking = self.instance.booking
-        if not booking.boat_id or not booking.party_size:
-            return
-        aboard = sum(
-            1
-            for form in self.forms
-            if form.cleaned_data
-            and not form.cleaned_data.get("DELETE")
-            and form.cleaned_data.get("crew_member")
-            and form.cleaned_data.get("status") != Assignment.Status.DECLINED
-        )
-        room = booking.boat.capacity - aboard
-        if booking.party_size > room:
-            raise ValidationError(
-                f"{booking.boat.name} carries {booking.boat.capacity} people including crew: "
-                f"{booking.party_size} guests and {aboard} crew is too many."
-            )
+    def save_model(self, request, obj, form, change):
+        boat_save(boat=obj, validate=False)
 
 
 class BookingAssignmentInline(TenantScopedInline, admin.TabularInline):
@@ -82,15 +100,19 @@ class BookingAssignmentInline(TenantScopedInline, admin.TabularInline):
 
     model = Assignment
     fk_name = "event"
-    formset = BookingAssignmentFormSet
+    formset = AssignmentInlineFormSet
     extra = 0
-    autocomplete_fields = ("crew_member",)
     fields = ("crew_member", "role", "hourly_rate", "paid_hours", "status", "pay", "invitation", "decline_reason")
     readonly_fields = ("pay", "invitation", "decline_reason")
     verbose_name = "crew assignment"
 
     def __init__(self, parent_model, admin_site):
         super().__init__(CrewEvent, admin_site)
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        crew_member_choices_set(formset, booking=obj)
+        return formset
 
     @admin.display(description="pay")
     def pay(self, obj: Assignment):
@@ -143,7 +165,7 @@ class EffectInline(admin.TabularInline):
 
 
 @admin.register(Booking)
-class BookingAdmin(TenantScopedHistoryMixin, TenantScopedAdmin, SimpleHistoryAdmin):
+class BookingAdmin(ClashCheckedAdmin, TenantScopedHistoryMixin, TenantScopedAdmin, SimpleHistoryAdmin):
     form = BookingAdminForm
     list_display = (
         "guest_name",
@@ -158,19 +180,29 @@ class BookingAdmin(TenantScopedHistoryMixin, TenantScopedAdmin, SimpleHistoryAdm
         "crew",
         "checklist",
         "guest_page_status",
+        "clash_flag",
     )
-    list_filter = ("tenant", "status", "source", ("start", admin.DateFieldListFilter))
+    list_filter = ("tenant", "status", "source", OverrideFilter, ("start", admin.DateFieldListFilter))
     list_select_related = ("tenant", "boat")
     search_fields = ("guest_name", "guest_email", "external_reference")
     date_hierarchy = "start"
-    autocomplete_fields = ("boat",)
+    autocomplete_fields = ("boat", "rebooking_of")
     inlines = (BookingAssignmentInline, EffectInline, PhotoUploadInline)
     actions = ("resend_invitations", "retry_failed_effects")
-    readonly_fields = ("money_breakdown", "guest_page_panel", "crew_event_link", "created_at", "updated_at")
+    readonly_fields = (
+        "money_breakdown",
+        "guest_page_panel",
+        "crew_event_link",
+        "created_at",
+        "updated_at",
+        "conflict_override_reason",
+        "rebooking_panel",
+    )
     fieldsets = (
-        (None, {"fields": ("tenant", "boat", "source", "external_reference", "status")}),
+        (None, {"fields": ("tenant", "boat", "source", "external_reference", "status", "rebooking_panel")}),
         ("Guest", {"fields": ("guest_name", "guest_email", "guest_phone", "party_size")}),
         ("When and where", {"fields": ("start", "end", "meeting_point")}),
+        ("Availability", {"fields": ("conflict_override_reason", "override_reason", "rebooking_of")}),
         (
             "Money",
             {"fields": ("gross_amount", "platform_fee", "platform_pays_captain", "port_tax_rate", "money_breakdown")},
@@ -215,6 +247,36 @@ class BookingAdmin(TenantScopedHistoryMixin, TenantScopedAdmin, SimpleHistoryAdm
         return Effect.Status(status).label if status else "—"
 
     # --- read-only panels ----------------------------------------------------
+    @admin.display(description="rebooking")
+    def rebooking_panel(self, obj: Booking):
+        if obj.pk is None:
+            return "—"
+        later = [
+            format_html('<a href="{}">{}</a>', reverse("admin:bookings_booking_change", args=[b.pk]), b)
+            for b in obj.rebookings.all()
+        ]
+        parts = []
+        if later:
+            parts.append(format_html("Made good by {}", format_html_join(", ", "{}", ((x,) for x in later))))
+        if obj.status == Booking.Status.WEATHER_OWED:
+            params = {
+                "rebooking_of": obj.pk,
+                "tenant": obj.tenant_id,
+                "boat": obj.boat_id,
+                "source": obj.source,
+                "guest_name": obj.guest_name,
+                "guest_email": obj.guest_email,
+                "guest_phone": obj.guest_phone,
+                "party_size": obj.party_size,
+                "meeting_point": obj.meeting_point,
+            }
+            url = reverse("admin:bookings_booking_add") + "?" + urlencode(params)
+            parts.append(format_html('<a class="button" href="{}">Rebook this charter</a>', url))
+        if obj.rebooking_of_id:
+            url = reverse("admin:bookings_booking_change", args=[obj.rebooking_of_id])
+            parts.append(format_html('Makes good the weather-owed <a href="{}">{}</a>', url, obj.rebooking_of))
+        return format_html_join(format_html("<br>"), "{}", ((p,) for p in parts)) if parts else "—"
+
     @admin.display(description="breakdown")
     def money_breakdown(self, obj: Booking):
         if obj.pk is None:
@@ -269,12 +331,22 @@ class BookingAdmin(TenantScopedHistoryMixin, TenantScopedAdmin, SimpleHistoryAdm
         kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
         if isinstance(inline, BookingAssignmentInline):
             event = CrewEvent.objects.filter(booking=obj).first() if obj.pk else None
+            if event is not None:
+                event.booking = obj  # with the times being saved, not the ones in the database
             kwargs["instance"] = event or CrewEvent(booking=obj)
         return kwargs
 
     # --- saving goes through the services ------------------------------------
     def save_model(self, request, obj, form, change):
-        booking_save(booking=obj, actor=request.user, validate=False)
+        # The form checked the boat (under lock, in this transaction) and the crew formset the crew
+        # it is about to save, so the crew already aboard are not re-checked against stale rows.
+        booking_save(
+            booking=obj,
+            actor=request.user,
+            validate=False,
+            override_reason=form.cleaned_data.get("override_reason", ""),
+            recheck_crew=False,
+        )
 
     def save_formset(self, request, form, formset, change):
         if formset.model is not Assignment:
@@ -308,15 +380,20 @@ class BookingAdmin(TenantScopedHistoryMixin, TenantScopedAdmin, SimpleHistoryAdm
 
 
 @admin.register(CalendarEntry)
-class CalendarEntryAdmin(TenantScopedHistoryMixin, TenantScopedAdmin, SimpleHistoryAdmin):
+class CalendarEntryAdmin(ClashCheckedAdmin, TenantScopedHistoryMixin, TenantScopedAdmin, SimpleHistoryAdmin):
     form = CalendarEntryAdminForm
-    list_display = ("title", "tenant", "kind", "local_start", "local_end", "status", "created_by")
-    list_filter = ("tenant", "kind", "status", ("start", admin.DateFieldListFilter))
-    list_select_related = ("tenant", "created_by_user", "booking")
+    list_display = ("title", "tenant", "boat", "kind", "local_start", "local_end", "status", "created_by", "clash_flag")
+    list_filter = ("tenant", "kind", "status", OverrideFilter, ("start", admin.DateFieldListFilter))
+    list_select_related = ("tenant", "created_by_user", "booking", "boat")
     search_fields = ("title", "booking__guest_name", "booking__external_reference")
     date_hierarchy = "start"
-    autocomplete_fields = ("booking",)
-    readonly_fields = ("created_by_user", "created_by_service", "created_at", "updated_at")
+    autocomplete_fields = ("booking", "boat")
+    readonly_fields = ("created_by_user", "created_by_service", "created_at", "updated_at", "conflict_override_reason")
+    fieldsets = (
+        (None, {"fields": ("tenant", "kind", "boat", "title", "start", "end", "status", "booking")}),
+        ("Availability", {"fields": ("conflict_override_reason", "override_reason")}),
+        ("Record", {"fields": ("created_by_user", "created_by_service", "created_at", "updated_at")}),
+    )
 
     @admin.display(description="start (local)", ordering="start")
     def local_start(self, obj: CalendarEntry) -> str:
@@ -327,6 +404,6 @@ class CalendarEntryAdmin(TenantScopedHistoryMixin, TenantScopedAdmin, SimpleHist
         return f"{timezone.localtime(obj.end, obj.tenant.zone):%Y-%m-%d %H:%M}"
 
     def save_model(self, request, obj, form, change):
-        if not change:
-            obj.created_by_user = request.user
-        super().save_model(request, obj, form, change)
+        calendar_entry_save(
+            entry=obj, actor=request.user, validate=False, override_reason=form.cleaned_data.get("override_reason", "")
+        )

@@ -6,10 +6,14 @@ import datetime as dt
 
 from django import forms
 from django.contrib.admin.widgets import AdminSplitDateTime
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 
-from bookings.models import Booking, CalendarEntry
+from bookings import availability
+from bookings.availability import Clash, ConflictError
+from bookings.models import Boat, Booking, CalendarEntry
 from charterops.timezones import make_aware_local
 
 
@@ -67,7 +71,82 @@ class TenantLocalTimesForm(forms.ModelForm):
         return cleaned
 
 
-class BookingAdminForm(TenantLocalTimesForm):
+def clash_message(clash: Clash):
+    """A clash for the admin page: its text, with a link to the booking in the way."""
+    if clash.booking_id is not None:
+        url = reverse("admin:bookings_booking_change", args=[clash.booking_id])
+        return format_html('{} <a href="{}">Open that booking</a>', clash.message, url)
+    if clash.entry_id is not None:
+        url = reverse("admin:bookings_calendarentry_change", args=[clash.entry_id])
+        return format_html('{} <a href="{}">Open that block</a>', clash.message, url)
+    return clash.message
+
+
+def add_conflict_errors(form: forms.BaseForm, exc: ConflictError, *, field: str | None = None) -> None:
+    name = field if field is not None else (None if exc.field == NON_FIELD_ERRORS else exc.field)
+    if name is not None and name not in form.fields:
+        name = None
+    form.add_error(name, ValidationError([clash_message(c) for c in exc.clashes], code="conflict"))
+
+
+class ClashCheckedForm(TenantLocalTimesForm):
+    """An admin form that refuses a clash on the page, before anything is saved.
+
+    The check locks the boats it looks at, inside the admin's own transaction, so
+    nothing can slip in between the check and the save. Staff with the
+    ``bookings.override_conflict`` permission see an extra field: a reason there
+    saves over the clash (and stays in the object's history).
+    """
+
+    # Set by the ModelAdmin's get_form: who is saving.
+    actor = None
+
+    override_reason = forms.CharField(
+        label="Save over a clash because",
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Only if you mean it (a boat swap being arranged). Leave empty and a clash is refused.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not availability.can_override(self.actor):
+            self.fields.pop("override_reason", None)
+
+    def clash_check(self, override_reason: str) -> None:
+        raise NotImplementedError
+
+    def _post_clean(self):
+        super()._post_clean()
+        if self._errors:
+            return
+        override = self.cleaned_data.get("override_reason", "")
+        try:
+            self.clash_check(override)
+        except ConflictError as exc:
+            add_conflict_errors(self, exc)
+            if "override_reason" in self.fields:
+                self.add_error(
+                    "override_reason",
+                    "To save anyway, say why here (it is kept in the history and flagged in the list).",
+                )
+        except ValidationError as exc:
+            self.add_error(None, exc)
+
+
+class BookingAdminForm(ClashCheckedForm):
+    def clash_check(self, override_reason: str) -> None:
+        from bookings.services import booking_availability_check
+
+        booking_availability_check(booking=self.instance, actor=self.actor, override_reason=override_reason)
+
+    def clean_rebooking_of(self):
+        original = self.cleaned_data.get("rebooking_of")
+        if original is not None and original.status != Booking.Status.WEATHER_OWED:
+            raise ValidationError("A rebooking makes good a weather-owed charter; that one is not weather-owed.")
+        return original
+
     class Meta:
         model = Booking
         fields = (
@@ -90,10 +169,32 @@ class BookingAdminForm(TenantLocalTimesForm):
             "internal_notes",
             "crew_notes",
             "guest_notes",
+            "rebooking_of",
         )
 
 
-class CalendarEntryAdminForm(TenantLocalTimesForm):
+class CalendarEntryAdminForm(ClashCheckedForm):
+    def clash_check(self, override_reason: str) -> None:
+        from bookings.services import calendar_entry_check
+
+        calendar_entry_check(entry=self.instance, actor=self.actor, override_reason=override_reason)
+
     class Meta:
         model = CalendarEntry
-        fields = ("tenant", "booking", "title", "start", "end", "kind", "status")
+        fields = ("tenant", "boat", "booking", "title", "start", "end", "kind", "status")
+
+
+class BoatAdminForm(forms.ModelForm):
+    def _post_clean(self):
+        super()._post_clean()
+        if self._errors or self.instance.pk is None:
+            return
+        from bookings.services import turnaround_clashes
+
+        clashes, _ = turnaround_clashes(boat=self.instance)
+        if clashes:
+            add_conflict_errors(self, ConflictError(clashes, field="turnaround_minutes"))
+
+    class Meta:
+        model = Boat
+        fields = ("tenant", "name", "capacity", "default_meeting_point", "turnaround_minutes")

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import zoneinfo
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import DateTimeRangeField, RangeOperators
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Func, Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -82,6 +85,12 @@ class Boat(models.Model):
         help_text="Legal limit of people aboard, crew included.",
     )
     default_meeting_point = models.CharField(max_length=255, blank=True)
+    turnaround_minutes = models.PositiveSmallIntegerField(
+        "turnaround (minutes)",
+        default=30,
+        validators=[MaxValueValidator(24 * 60)],
+        help_text="Cleaning and provisioning after each charter: the boat cannot start another one sooner.",
+    )
 
     class Meta:
         ordering = ["tenant__name", "name"]
@@ -92,6 +101,42 @@ class Boat(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def turnaround(self) -> dt.timedelta:
+        return dt.timedelta(minutes=self.turnaround_minutes)
+
+
+class TsTzRange(Func):
+    function = "TSTZRANGE"
+    output_field = DateTimeRangeField()
+
+
+class PostgresOnlyExclusionConstraint(ExclusionConstraint):
+    """An exclusion constraint on PostgreSQL, nothing elsewhere.
+
+    SQLite has no exclusion constraints; there the write lock that every
+    transaction takes at BEGIN (``transaction_mode=IMMEDIATE``) serializes the
+    check-then-write in ``booking_save`` instead.
+    """
+
+    def constraint_sql(self, model, schema_editor):
+        if schema_editor.connection.vendor != "postgresql":
+            return None
+        return super().constraint_sql(model, schema_editor)
+
+    def create_sql(self, model, schema_editor):
+        if schema_editor.connection.vendor != "postgresql":
+            return None
+        return super().create_sql(model, schema_editor)
+
+    def remove_sql(self, model, schema_editor):
+        if schema_editor.connection.vendor != "postgresql":
+            return None
+        return super().remove_sql(model, schema_editor)
+
+    def validate(self, model, instance, exclude=None, using=None):
+        """Availability is checked, with a message naming the other booking, by ``bookings.availability``."""
 
 
 class Booking(models.Model):
@@ -137,6 +182,22 @@ class Booking(models.Model):
         validators=[MinValueValidator(ZERO), MaxValueValidator(Decimal("100"))],
         help_text="Percent of the gross, e.g. 18.00.",
     )
+    # The end plus the boat's turnaround, in UTC: what the boat is unavailable for.
+    # Kept on the row so PostgreSQL's exclusion constraint and the conflict index can use it.
+    occupied_until = models.DateTimeField(editable=False)
+    rebooking_of = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="rebookings",
+        help_text="The weather-owed charter this booking makes good.",
+    )
+    conflict_override_reason = models.TextField(
+        "clash override reason",
+        blank=True,
+        help_text="Why this booking was saved although its boat is already taken then (a boat swap being arranged).",
+    )
     internal_notes = models.TextField("staff-only notes", blank=True)
     crew_notes = models.TextField("crew-visible notes", blank=True)
     guest_notes = models.TextField("guest-visible notes", blank=True)
@@ -147,7 +208,20 @@ class Booking(models.Model):
 
     class Meta:
         ordering = ["-start"]
+        permissions = [("override_conflict", "Can save a booking that clashes with another or with a block")]
         constraints = [
+            # The last word on double bookings: two confirmed, non-overridden bookings of one
+            # boat never overlap, whichever code path (or psql session) writes them.
+            PostgresOnlyExclusionConstraint(
+                name="booking_no_overlap_per_boat",
+                expressions=[
+                    ("boat", RangeOperators.EQUAL),
+                    (TsTzRange("start", "occupied_until"), RangeOperators.OVERLAPS),
+                ],
+                condition=Q(status="confirmed", conflict_override_reason=""),
+                violation_error_code="boat_taken",
+                violation_error_message="The boat is already booked then.",
+            ),
             models.UniqueConstraint(
                 fields=["tenant", "source", "external_reference"],
                 condition=~Q(external_reference=""),
@@ -168,15 +242,30 @@ class Booking(models.Model):
             # The unique constraint's index is partial; SQLite cannot use it for a plain
             # lookup by reference, which turned each import row into a table scan.
             models.Index(fields=["tenant", "source", "external_reference"], name="booking_reference_lookup"),
+            # Serves the clash check: the boat's bookings that end after a given start.
+            models.Index(fields=["boat", "occupied_until"], name="booking_boat_occupancy"),
         ]
 
     def __str__(self) -> str:
         ref = self.external_reference or f"#{self.pk}"
         return f"{self.guest_name} · {ref}"
 
+    def save(self, *args, **kwargs):
+        if self.end is not None and self.boat_id is not None:
+            self.occupied_until = occupancy_end(self.end, self.boat.turnaround_minutes)
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None and {"end", "boat"} & set(update_fields):
+                kwargs["update_fields"] = {*update_fields, "occupied_until"}
+        super().save(*args, **kwargs)
+
     @property
     def is_cancelled(self) -> bool:
         return self.status == self.Status.CANCELLED
+
+    @property
+    def occupies_boat(self) -> bool:
+        """Only a confirmed charter takes the boat; a weather-owed one is owed a new date, not this slot."""
+        return self.status == self.Status.CONFIRMED
 
     @property
     def effective_meeting_point(self) -> str:
@@ -244,6 +333,11 @@ class Booking(models.Model):
         return Assignment.objects.filter(event__booking_id=self.pk).exclude(status=Assignment.Status.DECLINED).count()
 
 
+def occupancy_end(end: dt.datetime, turnaround_minutes: int) -> dt.datetime:
+    """``end`` plus the turnaround in elapsed time (UTC), so a daylight-saving night counts real minutes."""
+    return end.astimezone(dt.UTC) + dt.timedelta(minutes=turnaround_minutes)
+
+
 class CalendarEntry(models.Model):
     """The internal operations calendar. Bookings keep exactly one entry in step."""
 
@@ -261,11 +355,24 @@ class CalendarEntry(models.Model):
     booking = models.OneToOneField(
         Booking, on_delete=models.CASCADE, null=True, blank=True, related_name="calendar_entry"
     )
+    boat = models.ForeignKey(
+        Boat,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="calendar_entries",
+        help_text="Maintenance or a blackout on this boat blocks it. A blackout without a boat blocks every boat.",
+    )
     title = models.CharField(max_length=200)
     start = models.DateTimeField()
     end = models.DateTimeField()
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.OTHER)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    conflict_override_reason = models.TextField(
+        "clash override reason",
+        blank=True,
+        help_text="Why this block was saved although a confirmed charter is on the boat then.",
+    )
     created_by_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -283,10 +390,22 @@ class CalendarEntry(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="calendar_entry_end_after_start"),
         ]
-        indexes = [models.Index(fields=["tenant", "start"])]
+        indexes = [
+            models.Index(fields=["tenant", "start"]),
+            models.Index(fields=["tenant", "end"], name="entry_tenant_end"),
+        ]
 
     def __str__(self) -> str:
         return self.title
+
+    BLOCKING_KINDS = (Kind.MAINTENANCE, Kind.BLACKOUT)
+
+    @property
+    def is_block(self) -> bool:
+        """Maintenance on a boat, or a blackout (of a boat or of the whole brand), while active."""
+        if self.status != self.Status.ACTIVE or self.booking_id:
+            return False
+        return self.kind == self.Kind.BLACKOUT or (self.kind == self.Kind.MAINTENANCE and self.boat_id is not None)
 
     @property
     def created_by(self) -> str:
@@ -302,6 +421,8 @@ class CalendarEntry(models.Model):
                 raise ValidationError({"end": "The entry must end after it starts."})
         if self.booking_id and self.tenant_id and self.booking.tenant_id != self.tenant_id:
             raise ValidationError({"booking": "This booking belongs to another brand."})
+        if self.boat_id and self.tenant_id and self.boat.tenant_id != self.tenant_id:
+            raise ValidationError({"boat": "This boat belongs to another brand."})
 
     def validate_constraints(self, exclude=None) -> None:
         """The check constraint is the database's backstop; :meth:`clean` reports it on the field."""

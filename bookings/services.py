@@ -1,15 +1,21 @@
-"""Writes to bookings and the calendar. The admin, the API and the commands all come through here."""
+"""Writes to bookings, boats and the calendar. The admin, the API and the commands all come through here."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 
-from bookings.models import Booking, CalendarEntry
+from bookings import availability
+from bookings.availability import Clash, ConflictError
+from bookings.models import Boat, Booking, CalendarEntry, occupancy_end
+from bookings.signals import booking_saved
 
 # A change to any of these asks the crew to look at the event (and accept) again.
 MATERIAL_FIELDS = ("start", "end", "boat_id", "meeting_point")
+# A change to any of these moves what the booking occupies.
+OCCUPANCY_FIELDS = ("start", "end", "boat_id")
 
 
 @dataclass(frozen=True)
@@ -17,41 +23,101 @@ class BookingChange:
     created: bool
     material: bool
     status_changed: bool
+    # The boat is taken at another time or place than before (new, moved, or confirmed again).
+    occupancy_changed: bool = False
+    old_boat_id: int | None = None
 
 
 def booking_change_for(booking: Booking) -> BookingChange:
     """Compare ``booking`` (unsaved edits) with what the database holds."""
-    if booking.pk is None:
-        return BookingChange(created=True, material=False, status_changed=False)
-    old = Booking.objects.select_related("boat").filter(pk=booking.pk).first()
+    old = Booking.objects.select_related("boat").filter(pk=booking.pk).first() if booking.pk else None
     if old is None:
-        return BookingChange(created=True, material=False, status_changed=False)
+        return BookingChange(created=True, material=False, status_changed=False, occupancy_changed=True)
     material = any(getattr(old, f) != getattr(booking, f) for f in MATERIAL_FIELDS) or (
         old.effective_meeting_point != booking.effective_meeting_point
     )
-    return BookingChange(created=False, material=material, status_changed=old.status != booking.status)
+    moved = any(getattr(old, f) != getattr(booking, f) for f in OCCUPANCY_FIELDS)
+    return BookingChange(
+        created=False,
+        material=material,
+        status_changed=old.status != booking.status,
+        occupancy_changed=booking.occupies_boat and (moved or not old.occupies_boat),
+        old_boat_id=old.boat_id,
+    )
+
+
+def booking_availability_check(
+    *, booking: Booking, actor=None, override_reason: str = "", change: BookingChange | None = None
+) -> BookingChange:
+    """Lock the booking's boat(s), then refuse it if it lands on another booking or a block.
+
+    Staff with ``bookings.override_conflict`` may save over a clash by giving a
+    reason (kept on the booking and in its history). An override stays valid
+    while the booking keeps its slot; one that no longer clashes is cleared.
+    A save that does not move the booking cannot create a clash and checks nothing.
+    Call it inside the transaction that saves the booking.
+    """
+    change = change or booking_change_for(booking)
+    availability.boats_lock([booking.boat_id, change.old_boat_id])
+    if not change.occupancy_changed and not booking.conflict_override_reason:
+        return change
+    clashes = availability.booking_clashes(booking)
+    if not clashes:
+        booking.conflict_override_reason = ""  # nothing left to override
+    elif override_reason.strip():
+        if not availability.can_override(actor):
+            raise availability.override_refused()
+        booking.conflict_override_reason = override_reason.strip()
+    elif not (booking.conflict_override_reason and not change.occupancy_changed):
+        raise ConflictError(clashes)
+    return change
 
 
 @transaction.atomic
-def booking_save(*, booking: Booking, actor=None, service: str = "", validate: bool = True) -> BookingChange:
+def booking_save(
+    *,
+    booking: Booking,
+    actor=None,
+    service: str = "",
+    validate: bool = True,
+    override_reason: str = "",
+    recheck_crew: bool = True,
+) -> BookingChange:
     """Validate and save a booking, then keep its calendar entry and crew event in step.
+
+    A booking that would overlap another confirmed booking of its boat (with the
+    turnaround) or a block raises :class:`~bookings.availability.ConflictError`
+    naming them, unless ``override_reason`` is given by staff with the
+    ``bookings.override_conflict`` permission. When the booking moves, its crew
+    are checked again (``recheck_crew``; the admin checks the crew it is about to
+    save itself). Nothing is written when it refuses.
 
     Side effects outside the database (guest page, crew email) are recorded in
     the outbox by the same transaction and run after it commits.
     """
+    from crew.availability import booking_crew_check
     from crew.services import crew_event_ensure, crew_event_material_change
 
     if validate:
         booking.full_clean()
-    change = booking_change_for(booking)
-    booking.save()
+    change = booking_availability_check(booking=booking, actor=actor, override_reason=override_reason)
+    if recheck_crew and change.occupancy_changed and not change.created:
+        booking_crew_check(booking=booking)
+    try:
+        with transaction.atomic():
+            booking.save()
+    except IntegrityError as exc:
+        # PostgreSQL's exclusion constraint: only a writer that skipped the lock gets here.
+        if "booking_no_overlap_per_boat" not in str(exc):
+            raise
+        raise ConflictError(
+            [Clash(kind="booking", message=f"{booking.boat.name} was booked for that time meanwhile.")]
+        ) from exc
     calendar_entry_sync(booking=booking, actor=actor, service=service)
     crew_event_ensure(booking=booking)
     if change.material:
         crew_event_material_change(booking=booking)
-    from guestpages.services import guest_page_schedule_publish
-
-    guest_page_schedule_publish(booking=booking, reason="booking created" if change.created else "booking changed")
+    booking_saved.send(sender=Booking, booking=booking, created=change.created)
     return change
 
 
@@ -61,6 +127,7 @@ def calendar_entry_sync(*, booking: Booking, actor=None, service: str = "") -> C
     title = f"{booking.boat.name}: {booking.guest_name} ({booking.party_size})"
     values = {
         "tenant_id": booking.tenant_id,
+        "boat_id": booking.boat_id,
         "title": title[:200],
         "start": booking.start,
         "end": booking.end,
@@ -80,3 +147,95 @@ def calendar_entry_sync(*, booking: Booking, actor=None, service: str = "") -> C
             setattr(entry, k, v)
         entry.save()
     return entry
+
+
+def calendar_entry_check(*, entry: CalendarEntry, actor=None, override_reason: str = "") -> None:
+    """Lock the boats a block covers, then refuse it if it lands on a confirmed charter.
+
+    The charter has to be moved, cancelled or marked weather-owed first, unless
+    staff allowed to override give a reason. An unchanged block with an override
+    keeps it; a block that no longer clashes loses it.
+    """
+    availability.boats_lock(availability.block_boat_ids(entry))
+    clashes = availability.block_clashes(entry)
+    if not clashes:
+        entry.conflict_override_reason = ""
+    elif override_reason.strip():
+        if not availability.can_override(actor):
+            raise availability.override_refused()
+        entry.conflict_override_reason = override_reason.strip()
+    elif not (entry.conflict_override_reason and entry.pk and not _block_moved(entry)):
+        raise ConflictError(clashes)
+
+
+@transaction.atomic
+def calendar_entry_save(
+    *, entry: CalendarEntry, actor=None, service: str = "", validate: bool = True, override_reason: str = ""
+) -> CalendarEntry:
+    """Save a calendar entry typed by staff or sent by a service (blocks are checked: see above)."""
+    if validate:
+        entry.full_clean()
+    if entry.pk is None:
+        entry.created_by_user = actor if getattr(actor, "pk", None) else None
+        entry.created_by_service = "" if entry.created_by_user else (service or "charterops")[:80]
+    calendar_entry_check(entry=entry, actor=actor, override_reason=override_reason)
+    entry.save()
+    return entry
+
+
+def _block_moved(entry: CalendarEntry) -> bool:
+    old = CalendarEntry.objects.filter(pk=entry.pk).values("start", "end", "boat_id", "kind", "status").first()
+    return old is None or any(getattr(entry, k) != v for k, v in old.items())
+
+
+def turnaround_clashes(*, boat: Boat) -> tuple[list[Clash], list[Booking]]:
+    """With ``boat``'s (new) turnaround: the clashes among its current and future bookings, and those
+    bookings re-timed (not saved)."""
+    upcoming = list(
+        Booking.objects.filter(boat_id=boat.pk, end__gt=timezone.now()).select_related("tenant").order_by("start", "pk")
+    )
+    clashes: list[Clash] = []
+    previous = None
+    for booking in upcoming:
+        booking.occupied_until = occupancy_end(booking.end, boat.turnaround_minutes)
+        if not booking.occupies_boat or booking.conflict_override_reason:
+            continue
+        if previous is not None and booking.start < previous.occupied_until:
+            clashes.append(
+                Clash(
+                    kind="booking",
+                    booking_id=booking.pk,
+                    message=(
+                        f"With {boat.turnaround_minutes} minutes of turnaround, "
+                        f"{availability.booking_label(previous)} would run into {availability.booking_label(booking)} "
+                        f"({booking.local_start():%a %b %-d %H:%M})."
+                    ),
+                )
+            )
+        if previous is None or booking.occupied_until > previous.occupied_until:
+            previous = booking
+    return clashes[: availability.MAX_NAMED], upcoming
+
+
+@transaction.atomic
+def boat_save(*, boat: Boat, validate: bool = True) -> Boat:
+    """Save a boat; a new turnaround re-times what its current and future bookings occupy.
+
+    A longer turnaround that would make two of them clash is refused, naming both.
+    """
+    if validate:
+        boat.full_clean()
+    if boat.pk is None:
+        boat.save()
+        return boat
+    availability.boats_lock([boat.pk])
+    old = Boat.objects.filter(pk=boat.pk).values_list("turnaround_minutes", flat=True).first()
+    if old is not None and old != boat.turnaround_minutes:
+        clashes, upcoming = turnaround_clashes(boat=boat)
+        if clashes:
+            raise ConflictError(clashes, field="turnaround_minutes")
+        boat.save()
+        Booking.objects.bulk_update(upcoming, ["occupied_until"], batch_size=500)
+        return boat
+    boat.save()
+    return boat

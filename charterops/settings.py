@@ -26,6 +26,8 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhos
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
+    # First, so its admin home (with "needs attention") overrides Django's.
+    "operations",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -102,6 +104,34 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 MEDIA_ROOT = Path(env.str("CHARTEROPS_MEDIA_ROOT", default=str(BASE_DIR / "media")))
 
+# Crew credential scans (licences, medical certificates) are private: a bucket with no public
+# access when CREDENTIAL_SCANS_BUCKET is set, otherwise a folder outside MEDIA_ROOT that no URL
+# serves. Staff download them through the admin, which checks their brands.
+CREDENTIAL_SCANS_BUCKET = env.str("CREDENTIAL_SCANS_BUCKET", default="")
+PRIVATE_MEDIA_ROOT = Path(env.str("CHARTEROPS_PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "private")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "credentials": (
+        {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": CREDENTIAL_SCANS_BUCKET,
+                "default_acl": "private",
+                "querystring_auth": True,
+                "file_overwrite": False,
+                "region_name": env.str("AWS_DEFAULT_REGION", default="us-east-1"),
+                "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
+            },
+        }
+        if CREDENTIAL_SCANS_BUCKET
+        else {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(PRIVATE_MEDIA_ROOT / "credentials"), "base_url": "/no-public-url/"},
+        }
+    ),
+}
+
 # --- Cache (rate limits need one shared by every web process in production) ---
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://charterops")}
 
@@ -148,6 +178,8 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 CELERY_BEAT_SCHEDULE = {
     "outbox-relay": {"task": "outbox.relay", "schedule": 60.0},
     "api-idempotency-purge": {"task": "api.purge_idempotency_records", "schedule": 3600.0},
+    # Idempotent (one notice row per credential, expiry and threshold): hourly costs nothing extra.
+    "crew-credential-expiry": {"task": "crew.notify_expiring_credentials", "schedule": 3600.0},
 }
 
 # --- Outbox ------------------------------------------------------------------
@@ -178,6 +210,12 @@ CREW_NEW_LINK_RATE_PER_EMAIL = env.str("CREW_NEW_LINK_RATE_PER_EMAIL", default="
 CREW_NEW_LINK_RATE_PER_IP = env.str("CREW_NEW_LINK_RATE_PER_IP", default="20/h")
 # The iCal feed also lists events that ended up to this many days ago.
 CREW_CALENDAR_PAST_DAYS = env.int("CREW_CALENDAR_PAST_DAYS", default=30)
+
+# --- Availability (availability issue) -----------------------------------------
+# Two charters of one crew member need at least this gap between them (travel between marinas).
+CREW_TRAVEL_BUFFER_MINUTES = env.int("CREW_TRAVEL_BUFFER_MINUTES", default=60)
+# Staff are emailed once per credential when it expires within each of these many days.
+CREDENTIAL_EXPIRY_NOTICE_DAYS = (60, 14)
 
 # --- Guest photo uploads (guest pages issue) ------------------------------------
 # Photos go to each tenant's own bucket (Tenant.s3_bucket) under photos/<booking id>/,

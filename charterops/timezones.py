@@ -27,3 +27,11 @@ def make_aware_local(value: dt.datetime, tz: zoneinfo.ZoneInfo) -> dt.datetime:
             code="ambiguous",
         )
     return first
+
+
+def local_range(start: dt.datetime, end: dt.datetime, tz: zoneinfo.ZoneInfo) -> str:
+    """``Sat Dec 5, 10:00–15:00 PST`` (or both dates when it runs past midnight), in ``tz``."""
+    a, b = start.astimezone(tz), end.astimezone(tz)
+    if a.date() == b.date():
+        return f"{a:%a %b} {a.day}, {a:%H:%M}–{b:%H:%M} {b:%Z}"
+    return f"{a:%a %b} {a.day} {a:%H:%M} – {b:%a %b} {b.day} {b:%H:%M} {b:%Z}"

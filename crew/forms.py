@@ -16,3 +16,26 @@ class DeclineForm(forms.Form):
 class ChecklistForm(forms.Form):
     # An unticked box sends nothing, so the form says what it wants explicitly.
     done = forms.TypedChoiceField(choices=[("1", "done"), ("0", "not done")], coerce=lambda v: v == "1")
+
+
+class TimeOffForm(forms.Form):
+    """ "I'm away from ... to ...", typed on a phone in the crew member's home brand's zone."""
+
+    start = forms.DateTimeField(
+        label="Away from",
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    end = forms.DateTimeField(
+        label="Back from",
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    note = forms.CharField(label="Note for the office (optional)", required=False, max_length=200)
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end and end <= start:
+            self.add_error("end", "Pick a time after the start.")
+        return cleaned

@@ -3,15 +3,32 @@
 from __future__ import annotations
 
 import secrets
+import uuid
 from decimal import Decimal
+from pathlib import PurePosixPath
 
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import FileExtensionValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from bookings.models import MONEY, ZERO, Boat, Booking, Tenant
 from charterops.audit import AuditActor
+from crew.storage import CredentialScanStorage
+
+
+class CredentialKind(models.Model):
+    """A kind of licence or certificate: USCG license, medical certificate, CPR/first aid..."""
+
+    name = models.CharField(max_length=80, unique=True)
+    slug = models.SlugField(max_length=60, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Role(models.Model):
@@ -21,6 +38,13 @@ class Role(models.Model):
 
     name = models.CharField(max_length=60, unique=True)
     slug = models.SlugField(max_length=60, unique=True)
+    required_credential_kinds = models.ManyToManyField(
+        CredentialKind,
+        blank=True,
+        related_name="required_by_roles",
+        verbose_name="required credentials",
+        help_text="Crew in this role need each of these, valid on the charter's date.",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -149,3 +173,123 @@ class ChecklistItem(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+class TimeOff(models.Model):
+    """A crew member is away: no assignment may overlap it."""
+
+    crew_member = models.ForeignKey(CrewMember, on_delete=models.CASCADE, related_name="time_off")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    note = models.CharField(max_length=200, blank=True, help_text="Only staff and the crew member see this.")
+    entered_by = models.CharField(max_length=120, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords(bases=[AuditActor])
+
+    class Meta:
+        ordering = ["start"]
+        verbose_name = "time off"
+        verbose_name_plural = "time off"
+        constraints = [models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="time_off_end_after_start")]
+        indexes = [models.Index(fields=["crew_member", "end"], name="time_off_member_end")]
+
+    def __str__(self) -> str:
+        return f"{self.crew_member} away"
+
+    def clean(self) -> None:
+        if self.start and self.end and self.end <= self.start:
+            raise ValidationError({"end": "Time off must end after it starts."})
+
+    def validate_constraints(self, exclude=None) -> None:
+        """The check constraint is the database's backstop; :meth:`clean` reports it on the field."""
+
+
+SCAN_EXTENSIONS = ["pdf", "jpg", "jpeg", "png", "heic", "webp"]
+SCAN_MAX_BYTES = 10 * 1024 * 1024
+
+
+def credential_scan_path(instance: Credential, filename: str) -> str:
+    # A random name: the scan's key says nothing about whose licence it is.
+    suffix = PurePosixPath(filename).suffix.lower()[:10]
+    return f"credentials/{uuid.uuid4().hex}{suffix}"
+
+
+def validate_scan_size(file) -> None:
+    if file.size > SCAN_MAX_BYTES:
+        raise ValidationError(
+            f"The scan is {file.size // 1024 // 1024} MB; keep it under {SCAN_MAX_BYTES // 1024 // 1024} MB."
+        )
+
+
+class Credential(models.Model):
+    """A licence or certificate a crew member holds. The scan is private (never a public URL)."""
+
+    crew_member = models.ForeignKey(CrewMember, on_delete=models.CASCADE, related_name="credentials")
+    kind = models.ForeignKey(CredentialKind, on_delete=models.PROTECT, related_name="credentials")
+    number = models.CharField(max_length=80, blank=True)
+    issued_on = models.DateField(null=True, blank=True)
+    expires_on = models.DateField(null=True, blank=True, help_text="Leave blank if it does not expire.")
+    scan = models.FileField(
+        storage=CredentialScanStorage(),
+        upload_to=credential_scan_path,
+        blank=True,
+        max_length=200,
+        validators=[FileExtensionValidator(SCAN_EXTENSIONS), validate_scan_size],
+        help_text="PDF or photo, up to 10 MB. Stored privately; staff download it from this page.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(bases=[AuditActor])
+
+    class Meta:
+        ordering = ["crew_member__name", "kind__name", "-expires_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_on__isnull=True)
+                | Q(issued_on__isnull=True)
+                | Q(expires_on__gte=models.F("issued_on")),
+                name="credential_expires_after_issue",
+            )
+        ]
+        indexes = [models.Index(fields=["expires_on"], name="credential_expires_on")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} of {self.crew_member}"
+
+    def clean(self) -> None:
+        if self.issued_on and self.expires_on and self.expires_on < self.issued_on:
+            raise ValidationError({"expires_on": "It cannot expire before it was issued."})
+
+    def validate_constraints(self, exclude=None) -> None:
+        """The check constraint is the database's backstop; :meth:`clean` reports it on the field."""
+
+    def valid_between(self, first_day, last_day) -> bool:
+        """Valid on every day from ``first_day`` to ``last_day`` (local dates of a charter)."""
+        return (self.issued_on is None or self.issued_on <= first_day) and (
+            self.expires_on is None or self.expires_on >= last_day
+        )
+
+
+class CredentialExpiryNotice(models.Model):
+    """Staff were told (through the outbox) that a credential expires within ``threshold_days``.
+
+    The unique row is the send's key: two schedulers running at once, or one
+    running twice, tell staff once per credential, expiry date and threshold.
+    """
+
+    credential = models.ForeignKey(Credential, on_delete=models.CASCADE, related_name="expiry_notices")
+    expires_on = models.DateField()
+    threshold_days = models.PositiveSmallIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["credential", "expires_on", "threshold_days"], name="credential_expiry_notice_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.credential} expires {self.expires_on} (told {self.threshold_days} days ahead)"

@@ -189,3 +189,13 @@ def crew_calendar_assignments(*, member: CrewMember, now: datetime | None = None
         .select_related("role", "event__booking__tenant", "event__booking__boat")
         .order_by("event__booking__start", "pk")
     )
+
+
+def crew_home_zone(member: CrewMember):
+    """The zone a crew member types their time off in: their first brand's (by name)."""
+    brand = member.tenants.order_by("name").first()
+    return brand.zone if brand is not None else timezone.get_default_timezone()
+
+
+def crew_time_off_upcoming(*, member: CrewMember, now: datetime | None = None):
+    return member.time_off.filter(end__gt=now or timezone.now()).order_by("start")

@@ -7,20 +7,25 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from bookings.availability import ConflictError
 from bookings.models import Booking
 from charterops.audit import acting_as
+from crew.availability import assignment_check, crew_lock, time_off_clashes
 from crew.links import link_expires_at, link_url
 from crew.models import (
     Assignment,
     ChecklistItem,
     ChecklistTemplateItem,
+    Credential,
+    CredentialExpiryNotice,
     CrewEvent,
     CrewMember,
+    TimeOff,
     new_calendar_token,
 )
 from outbox.errors import PermanentError
@@ -56,15 +61,34 @@ def crew_invite_schedule(*, assignment: Assignment, reason: str) -> Effect:
     )
 
 
+# A change to any of these asks whether the person can take the charter at all.
+_AVAILABILITY_FIELDS = ("crew_member_id", "role_id", "status")
+
+
 @transaction.atomic
 def assignment_save(*, assignment: Assignment) -> Assignment:
-    """Save an assignment; a new one gets an invitation email after commit."""
+    """Save an assignment; a new one gets an invitation email after commit.
+
+    A new assignment, or one given another person, role or a status other than
+    declined, is refused with :class:`~bookings.availability.ConflictError` when
+    the person is on another charter (any brand, with the travel buffer), away,
+    or lacks a credential the role requires on the charter's date. Editing the
+    hours or rate of an existing assignment checks nothing, so assignments made
+    before a requirement was switched on keep working.
+    """
     created = assignment.pk is None
     assignment.full_clean(exclude=["event"] if assignment.event_id is None else None)
+    if created or _availability_changed(assignment):
+        assignment_check(assignment=assignment, booking=assignment.event.booking)
     assignment.save()
     if created:
         crew_invite_schedule(assignment=assignment, reason=REASON_NEW)
     return assignment
+
+
+def _availability_changed(assignment: Assignment) -> bool:
+    old = Assignment.objects.filter(pk=assignment.pk).values("crew_member_id", "role_id", "status").first()
+    return old is None or any(getattr(assignment, f) != old[f] for f in _AVAILABILITY_FIELDS)
 
 
 @transaction.atomic
@@ -282,3 +306,106 @@ def crew_new_link_request(*, email: str) -> int:
             crew_invite_resend(assignment=assignment, revoke=False, reason=REASON_CREW_ASKED)
             scheduled += 1
     return scheduled
+
+
+# --- Time off and credentials ------------------------------------------------------------------
+
+
+@transaction.atomic
+def time_off_save(*, time_off: TimeOff, entered_by: str) -> TimeOff:
+    """Record that a crew member is away. Refused while they are still on a charter in that time.
+
+    ``entered_by`` is ``crew`` or the staff user's name (also in the history).
+    """
+    time_off.full_clean()
+    crew_lock([time_off.crew_member_id])
+    clashes = time_off_clashes(time_off=time_off)
+    if clashes:
+        raise ConflictError(clashes, field="start")
+    if time_off.pk is None:
+        time_off.entered_by = entered_by[:120]
+    time_off.save()
+    return time_off
+
+
+@transaction.atomic
+def time_off_remove(*, time_off: TimeOff) -> None:
+    time_off.delete()
+
+
+def credential_expiry_notices_schedule(*, today=None, dry_run: bool = False) -> list[tuple[Credential, int]]:
+    """Tell staff about credentials that expire within each of ``CREDENTIAL_EXPIRY_NOTICE_DAYS``.
+
+    Each (credential, expiry date, threshold) is told once: its notice row is
+    created with the outbox effect in one transaction, under a unique constraint,
+    so two schedulers at once or a rerun add nothing. A renewed credential (a new
+    expiry date) is told again when its new date comes near. When several
+    thresholds are reached at once (a credential entered late) one email goes.
+    Returns the (credential, threshold) pairs told now.
+    """
+    today = today or timezone.localdate()
+    thresholds = sorted(settings.CREDENTIAL_EXPIRY_NOTICE_DAYS)
+    horizon = today + timedelta(days=thresholds[-1])
+    due = (
+        Credential.objects.filter(expires_on__gte=today, expires_on__lte=horizon, crew_member__active=True)
+        .select_related("crew_member", "kind")
+        .order_by("expires_on", "pk")
+    )
+    told = []
+    for credential in due:
+        reached = [t for t in thresholds if credential.expires_on <= today + timedelta(days=t)]
+        done = set(
+            CredentialExpiryNotice.objects.filter(credential=credential, expires_on=credential.expires_on).values_list(
+                "threshold_days", flat=True
+            )
+        )
+        new = [t for t in reached if t not in done]
+        if not new:
+            continue
+        if dry_run:
+            told.append((credential, min(new)))
+            continue
+        try:
+            with transaction.atomic():
+                for threshold in new:
+                    CredentialExpiryNotice.objects.create(
+                        credential=credential, expires_on=credential.expires_on, threshold_days=threshold
+                    )
+                effect_schedule(
+                    kind=Effect.Kind.NOTIFY_CREDENTIAL_EXPIRY,
+                    target_id=credential.pk,
+                    booking_id=None,
+                    reason=f"expires within {min(new)} days",
+                )
+        except IntegrityError:
+            continue  # another scheduler told staff first
+        told.append((credential, min(new)))
+    return told
+
+
+def credential_expiry_notify_effect(effect: Effect) -> str:
+    """Outbox handler: email the staff of every brand the crew member works for about one credential."""
+    credential = Credential.objects.select_related("crew_member", "kind").filter(pk=effect.target_id).first()
+    if credential is None:
+        raise PermanentError("The credential no longer exists.")
+    member = credential.crew_member
+    brands = list(member.tenants.order_by("name").prefetch_related("staff"))
+    recipients = sorted({u.email for t in brands for u in t.staff.all() if u.is_active and u.email})
+    if not recipients:
+        recipients = sorted({t.sender_email for t in brands})
+    if not recipients:
+        raise PermanentError("Nobody to tell: the crew member works for no brand.")
+    days = (credential.expires_on - timezone.localdate()).days if credential.expires_on else None
+    context = {"credential": credential, "member": member, "days": days, "brands": brands}
+    body = render_to_string("email/credential_expiring.txt", context)
+    sender = brands[0] if brands else None
+    message = EmailMultiAlternatives(
+        subject=f"{member.name}'s {credential.kind.name} expires on {credential.expires_on:%b %-d, %Y}",
+        body=body,
+        from_email=f"{sender.name} <{sender.sender_email}>" if sender else settings.DEFAULT_FROM_EMAIL,
+        to=recipients,
+        headers={"X-Charterops-Effect": str(effect.pk)},
+    )
+    message.send()
+    status = getattr(message, "anymail_status", None)
+    return (status.message_id if status is not None and status.message_id else "") or ""

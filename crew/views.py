@@ -29,22 +29,28 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.core import is_ratelimited
 
-from crew.forms import ChecklistForm, DeclineForm, NewLinkForm
+from charterops.audit import acting_as
+from crew.forms import ChecklistForm, DeclineForm, NewLinkForm, TimeOffForm
 from crew.ical import crew_calendar
 from crew.links import LinkError, link_check, link_expires_at
-from crew.models import ChecklistItem, CrewMember
+from crew.models import ChecklistItem, CrewMember, TimeOff
 from crew.selectors import (
     crew_calendar_assignments,
     crew_card_for_event,
     crew_cards_upcoming,
+    crew_home_zone,
     crew_own_assignment,
     crew_session_member,
+    crew_time_off_upcoming,
 )
 from crew.services import (
     assignment_accept,
     assignment_decline,
     checklist_item_set,
+    crew_actor,
     crew_new_link_request,
+    time_off_remove,
+    time_off_save,
 )
 
 SESSION_KEY = "crew_session"
@@ -265,6 +271,51 @@ def checklist(request: HttpRequest, event_id: int, item_id: int) -> HttpResponse
     else:
         checklist_item_set(item=item, member=request.crew_member, done=form.cleaned_data["done"])
     return redirect(f"{reverse('crew:event', kwargs={'event_id': event_id})}#checklist")
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@crew_required
+def time_off(request: HttpRequest) -> HttpResponse:
+    """The crew member's own time off: add ("I'm away from ... to ...") and see what is coming."""
+    member = request.crew_member
+    zone = crew_home_zone(member)
+    form = TimeOffForm()
+    status = 200
+    if request.method == "POST":
+        with timezone.override(zone):  # the typed times are the crew member's wall clock
+            form = TimeOffForm(request.POST)
+            valid = form.is_valid()
+        if valid:
+            entry = TimeOff(
+                crew_member=member,
+                start=form.cleaned_data["start"],
+                end=form.cleaned_data["end"],
+                note=form.cleaned_data["note"],
+            )
+            try:
+                with acting_as(crew_actor(member)):
+                    time_off_save(time_off=entry, entered_by="crew")
+            except ValidationError as exc:
+                form.add_error(None, exc.messages)
+                status = 400
+            else:
+                messages.success(request, "Saved. The office will not book you then.")
+                return redirect("crew:time_off")
+        else:
+            status = 400
+    with timezone.override(zone):
+        context = {"member": member, "form": form, "zone": zone.key, "entries": crew_time_off_upcoming(member=member)}
+        return render(request, "crew/time_off.html", context, status=status)
+
+
+@require_POST
+@crew_required
+def time_off_delete(request: HttpRequest, time_off_id: int) -> HttpResponse:
+    entry = get_object_or_404(TimeOff, pk=time_off_id, crew_member=request.crew_member)
+    with acting_as(crew_actor(request.crew_member)):
+        time_off_remove(time_off=entry)
+    messages.success(request, "Removed.")
+    return redirect("crew:time_off")
 
 
 # --- Calendar feed -------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ class Effect(models.Model):
         PUBLISH_GUEST_PAGE = "publish_guest_page", "Publish guest page"
         SEND_INVITATION = "send_invitation", "Send crew invitation"
         NOTIFY_DECLINE = "notify_decline", "Tell staff about a decline"
+        NOTIFY_CREDENTIAL_EXPIRY = "notify_credential_expiry", "Tell staff a credential expires"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
@@ -18,7 +19,9 @@ class Effect(models.Model):
         FAILED = "failed", "Failed"
 
     kind = models.CharField(max_length=40, choices=Kind.choices)
-    target_id = models.PositiveBigIntegerField(help_text="Id of the guest page's booking or of the assignment.")
+    target_id = models.PositiveBigIntegerField(
+        help_text="Id of the guest page's booking, of the assignment or of the credential."
+    )
     booking = models.ForeignKey(
         "bookings.Booking", on_delete=models.CASCADE, null=True, blank=True, related_name="effects"
     )

@@ -33,6 +33,7 @@ HANDLERS: dict[str, str] = {
     Effect.Kind.PUBLISH_GUEST_PAGE: "guestpages.services.guest_page_publish_effect",
     Effect.Kind.SEND_INVITATION: "crew.services.crew_invite_send_effect",
     Effect.Kind.NOTIFY_DECLINE: "crew.services.crew_decline_notify_effect",
+    Effect.Kind.NOTIFY_CREDENTIAL_EXPIRY: "crew.services.credential_expiry_notify_effect",
 }
 
 # After the broker refused one enqueue, later ones in this process skip it for a

@@ -51,6 +51,7 @@ def test_create_entry_records_the_calling_service(api, tenant, dashboard_token):
         "kind": "maintenance",
         "status": "active",
         "booking": None,
+        "boat": None,
         "created_by_service": "dashboard",
     }
     assert entry.history.get().history_actor == "service:dashboard"

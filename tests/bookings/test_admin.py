@@ -173,6 +173,8 @@ def test_staff_editing_shared_crew_keep_the_brands_they_cannot_see(staff_client,
             "default_hourly_rate": "30.00",
             "active": "on",
             "tenants": [tenant.pk],
+            **management_form("credentials"),
+            **management_form("time_off"),
         },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
@@ -187,6 +189,15 @@ def test_superuser_sees_every_brand(superuser_client, two_brands):
 
 
 # --- helpers for posting the booking form ------------------------------------------
+
+
+def management_form(prefix: str, total: int = 0, initial: int = 0) -> dict:
+    return {
+        f"{prefix}-TOTAL_FORMS": str(total),
+        f"{prefix}-INITIAL_FORMS": str(initial),
+        f"{prefix}-MIN_NUM_FORMS": "0",
+        f"{prefix}-MAX_NUM_FORMS": "1000",
+    }
 
 
 def booking_form_data(booking: Booking, **overrides) -> dict:

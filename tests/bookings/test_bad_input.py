@@ -87,7 +87,7 @@ def test_duplicate_external_reference_is_refused_on_its_field(admin_client_, ten
     assert "already exists" in " ".join(response.context["adminform"].form.errors["external_reference"])
     assert Booking.objects.count() == 1
     # Same reference on another source or another brand is a different booking.
-    BookingFactory(tenant=tenant, external_reference="BS-DUP", source="getmyboat", boat=existing.boat)
+    BookingFactory(tenant=tenant, external_reference="BS-DUP", source="getmyboat", boat=BoatFactory(tenant=tenant))
 
 
 def test_party_size_counts_the_crew_being_assigned_in_the_same_save(admin_client_, tenant):

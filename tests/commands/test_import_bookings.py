@@ -134,16 +134,16 @@ def test_each_bad_row_names_its_reason(tenant, boats, tmp_path):
 
 
 def test_a_row_that_fails_half_way_leaves_nothing_behind(tenant, boats, tmp_path, monkeypatch):
-    from guestpages import services
+    from guestpages import signals
 
-    real = services.guest_page_schedule_publish
+    real = signals.guest_page_schedule_publish
 
     def flaky(*, booking, reason):
         if booking.guest_name == "Unlucky":
             raise DatabaseError("disk full")
         return real(booking=booking, reason=reason)
 
-    monkeypatch.setattr(services, "guest_page_schedule_publish", flaky)
+    monkeypatch.setattr(signals, "guest_page_schedule_publish", flaky)
     path = csv_file(
         tmp_path,
         [

@@ -44,9 +44,19 @@ def test_long_boat_names_still_fit_the_edge_limit(tenant):
 
 
 def test_same_day_same_boat_bookings_get_different_slugs(tenant):
-    boat = BoatFactory(tenant=tenant)
-    start = local(tenant, 2026, 6, 1, 10, 0)
-    slugs = {guest_page_ensure(booking=BookingFactory(tenant=tenant, boat=boat, start=start)).slug for _ in range(30)}
+    boat = BoatFactory(tenant=tenant, turnaround_minutes=0)
+    start = local(tenant, 2026, 6, 1, 6, 0)
+    slugs = {
+        guest_page_ensure(
+            booking=BookingFactory(
+                tenant=tenant,
+                boat=boat,
+                start=start + timedelta(minutes=30 * i),
+                end=start + timedelta(minutes=30 * (i + 1)),
+            )
+        ).slug
+        for i in range(30)
+    }
 
     assert len(slugs) == 30
     assert len({s.rsplit("-", 1)[0] for s in slugs}) == 1  # same readable part: only the random part differs
@@ -56,7 +66,7 @@ def test_a_clashing_random_part_is_drawn_again(tenant, monkeypatch):
     boat = BoatFactory(tenant=tenant)
     start = local(tenant, 2026, 6, 1, 10, 0)
     first = BookingFactory(tenant=tenant, boat=boat, start=start)
-    second = BookingFactory(tenant=tenant, boat=boat, start=start)
+    second = BookingFactory(tenant=tenant, boat=boat, start=start + timedelta(hours=6))
     GuestPage.objects.filter(booking__in=[first, second]).delete()
     draws = iter(["aaaaaaaa", "aaaaaaaa", "bbbbbbbb"])
     monkeypatch.setattr(guest_models, "random_part", lambda length=8: next(draws))

@@ -44,6 +44,7 @@ def test_booking_page_reads_invitations_without_a_query_per_crew_member(admin_cl
         assign(booking, CrewMemberFactory(tenants=[tenant]), "deckhand", "25", "5")
     with CaptureQueriesContext(connection) as five:
         assert admin_client.get(url).status_code == 200
+
     def effect_queries(ctx):
         return [q for q in ctx.captured_queries if q["sql"].startswith('SELECT "outbox_effect"')]
 

@@ -32,13 +32,14 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
-from django.db import DatabaseError
+from django.db import DatabaseError, transaction
 
 from bookings.management.commands._helpers import progress, row_list
 from bookings.models import Boat, Booking, Tenant
-from bookings.services import booking_save
+from bookings.services import booking_availability_check, booking_save
 from charterops.audit import acting_as
 from charterops.timezones import make_aware_local
+from crew.availability import booking_crew_check
 
 REQUIRED = (
     "external_reference",
@@ -248,6 +249,10 @@ class Command(BaseCommand):
         booking.boat = boat
         if dry_run:
             booking.full_clean()
+            with transaction.atomic():  # the availability rules too (they only read and lock)
+                booking_availability_check(booking=booking)
+                if not created:
+                    booking_crew_check(booking=booking)
         else:
             booking_save(booking=booking, service="import_bookings")
         return "created" if created else "updated"

@@ -16,7 +16,15 @@ from django.utils import timezone
 from bookings import finance
 from bookings.models import Boat, Booking, Tenant
 from bookings.services import booking_save
-from crew.models import Assignment, ChecklistTemplate, ChecklistTemplateItem, CrewMember, Role
+from crew.models import (
+    Assignment,
+    ChecklistTemplate,
+    ChecklistTemplateItem,
+    Credential,
+    CredentialKind,
+    CrewMember,
+    Role,
+)
 from crew.services import assignment_save, crew_event_ensure
 
 CREDENTIALS_FILE = Path(settings.BASE_DIR) / ".admin-credentials"
@@ -102,6 +110,9 @@ class Command(BaseCommand):
                 member.roles.set([roles[s] for s in role_slugs])
                 member.tenants.set([tenants[s] for s in tenant_slugs])
                 crew[email] = member
+                self._credentials(member, captain="captain" in role_slugs)
+            # The demo switches the captain's licence requirement on (an upgrade starts with none).
+            roles["captain"].required_credential_kinds.add(CredentialKind.objects.get(slug="uscg-license"))
             booking = self._worked_example(tenants["queen-of-san-diego"], roles, crew)
         admin_user, password = self._admin()
         net = finance.booking_breakdown(Booking.objects.get(pk=booking.pk)).net_to_owner
@@ -109,6 +120,21 @@ class Command(BaseCommand):
             self.style.SUCCESS(f"Demo data ready. Worked-example booking #{booking.pk}: net to owner {net}.")
         )
         self.stdout.write(f"Admin login: {admin_user} / {password}   (saved in {CREDENTIALS_FILE.name})")
+
+    def _credentials(self, member: CrewMember, *, captain: bool) -> None:
+        """Valid for two years from today: CPR/first aid for everyone, a USCG license for captains."""
+        today = timezone.localdate()
+        kinds = ["cpr-first-aid", *(["uscg-license"] if captain else [])]
+        for slug in kinds:
+            kind = CredentialKind.objects.get(slug=slug)
+            if not Credential.objects.filter(crew_member=member, kind=kind, expires_on__gt=today).exists():
+                Credential.objects.create(
+                    crew_member=member,
+                    kind=kind,
+                    number=f"DEMO-{member.pk:04d}-{slug[:4].upper()}",
+                    issued_on=today - timedelta(days=365),
+                    expires_on=today + timedelta(days=730),
+                )
 
     def _worked_example(self, tenant, roles, crew) -> Booking:
         boat = Boat.objects.get(tenant=tenant, name="Queen of San Diego")
