@@ -32,6 +32,24 @@ class TimeOffForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
     note = forms.CharField(label="Note for the office (optional)", required=False, max_length=200)
+    zone = forms.ChoiceField(label="Times in", required=False)
+
+    field_order = ["zone", "start", "end", "note"]
+
+    def __init__(self, *args, zones: list[str], **kwargs):
+        """``zones``: the time zones of the brands the crew member works for, their home brand's first."""
+        super().__init__(*args, **kwargs)
+        self.zones = zones
+        if len(zones) > 1:
+            self.fields["zone"].choices = [(z, z.replace("_", " ")) for z in zones]
+            self.fields["zone"].initial = zones[0]
+        else:
+            del self.fields["zone"]
+
+    def chosen_zone(self) -> str:
+        """The zone the typed times are in (read before the times are parsed)."""
+        value = self.data.get(self.add_prefix("zone")) if self.is_bound else None
+        return value if value in self.zones else self.zones[0]
 
     def clean(self):
         cleaned = super().clean()

@@ -191,10 +191,13 @@ def crew_calendar_assignments(*, member: CrewMember, now: datetime | None = None
     )
 
 
-def crew_home_zone(member: CrewMember):
-    """The zone a crew member types their time off in: their first brand's (by name)."""
-    brand = member.tenants.order_by("name").first()
-    return brand.zone if brand is not None else timezone.get_default_timezone()
+def crew_zones(member: CrewMember) -> list[str]:
+    """The zones of the brands a crew member works for, first brand (by name) first; never empty."""
+    zones: list[str] = []
+    for name in member.tenants.order_by("name").values_list("timezone", flat=True):
+        if name not in zones:
+            zones.append(name)
+    return zones or [timezone.get_default_timezone_name()]
 
 
 def crew_time_off_upcoming(*, member: CrewMember, now: datetime | None = None):

@@ -14,6 +14,7 @@ Link lifecycle:
 
 from __future__ import annotations
 
+import zoneinfo
 from functools import wraps
 
 from django.conf import settings
@@ -38,10 +39,10 @@ from crew.selectors import (
     crew_calendar_assignments,
     crew_card_for_event,
     crew_cards_upcoming,
-    crew_home_zone,
     crew_own_assignment,
     crew_session_member,
     crew_time_off_upcoming,
+    crew_zones,
 )
 from crew.services import (
     assignment_accept,
@@ -278,12 +279,14 @@ def checklist(request: HttpRequest, event_id: int, item_id: int) -> HttpResponse
 def time_off(request: HttpRequest) -> HttpResponse:
     """The crew member's own time off: add ("I'm away from ... to ...") and see what is coming."""
     member = request.crew_member
-    zone = crew_home_zone(member)
-    form = TimeOffForm()
+    zones = crew_zones(member)
+    form = TimeOffForm(zones=zones)
+    zone = zoneinfo.ZoneInfo(zones[0])
     status = 200
     if request.method == "POST":
-        with timezone.override(zone):  # the typed times are the crew member's wall clock
-            form = TimeOffForm(request.POST)
+        form = TimeOffForm(request.POST, zones=zones)
+        zone = zoneinfo.ZoneInfo(form.chosen_zone())
+        with timezone.override(zone):  # the typed times are the crew member's wall clock there
             valid = form.is_valid()
         if valid:
             entry = TimeOff(

@@ -47,7 +47,10 @@ def needs_attention(*, user, now: dt.datetime | None = None) -> list[BrandAttent
     by_tenant: dict[int, list[AttentionItem]] = defaultdict(list)
     visible = {t.pk for t in tenants}
 
+    explained: set[int] = set()  # overridden bookings already shown with their clash
     for finding in find_conflicts(since=now, tenant_ids=visible, visible_tenant_ids=visible):
+        if finding.overridden:
+            explained.update(finding.booking_ids)
         booking_id = next((b for b in finding.booking_ids), None)
         url = reverse("admin:bookings_booking_change", args=[booking_id]) if booking_id else ""
         message = finding.message + (f" (overridden: {finding.overridden})" if finding.overridden else "")
@@ -69,9 +72,11 @@ def needs_attention(*, user, now: dt.datetime | None = None) -> list[BrandAttent
         .order_by("start")
     )
     for booking in overridden:
+        if booking.pk in explained:
+            continue
         by_tenant[booking.tenant_id].append(
             AttentionItem(
-                label="Saved over a clash",
+                label="Saved over a clash (no longer clashing)",
                 message=(
                     f"{booking.boat.name}: {booking_label(booking)}, "
                     f"{local_range(booking.start, booking.end, booking.tenant.zone)}. "
