@@ -5,9 +5,10 @@
 import datetime as dt
 
 from django.db import migrations
+from django.db.models import F
 
 LEGACY_OVERRIDE = (
-    "Already clashing when availability checks arrived (migration 0003). "
+    "Already clashing when availability checks arrived (migration 0004). "
     "Move or cancel one of the two, or keep this note if it is intended."
 )
 
@@ -23,25 +24,23 @@ def fill_occupancy(apps, schema_editor):
     Booking = apps.get_model("bookings", "Booking")
     HistoricalBooking = apps.get_model("bookings", "HistoricalBooking")
     turnaround = dt.timedelta(minutes=30)  # every boat starts with the default
-    rows = Booking.objects.order_by("boat_id", "start", "pk").values_list("pk", "boat_id", "start", "end", "status")
-    last_boat, busy_until, batch, legacy = None, None, [], []
-    for pk, boat_id, start, end, status in rows.iterator(chunk_size=2000):
-        until = end.astimezone(dt.UTC) + turnaround
-        batch.append(Booking(pk=pk, occupied_until=until))
-        if status != "confirmed":
-            continue
-        if boat_id == last_boat and busy_until is not None and start < busy_until:
+    # One UPDATE each: end + turnaround, in the database's own datetime arithmetic (UTC).
+    Booking.objects.update(occupied_until=F("end") + turnaround)
+    HistoricalBooking.objects.filter(occupied_until__isnull=True).update(occupied_until=F("end") + turnaround)
+    confirmed = (
+        Booking.objects.filter(status="confirmed")
+        .order_by("boat_id", "start", "pk")
+        .values_list("pk", "boat_id", "start", "occupied_until")
+    )
+    last_boat, busy_until, legacy = None, None, []
+    for pk, boat_id, start, until in confirmed.iterator(chunk_size=2000):
+        if boat_id == last_boat and start < busy_until:
             legacy.append(pk)
-        if boat_id != last_boat or busy_until is None or until > busy_until:
+        if boat_id != last_boat or until > busy_until:
             busy_until = until
         last_boat = boat_id
-        if len(batch) >= 2000:
-            Booking.objects.bulk_update(batch, ["occupied_until"])
-            batch = []
-    Booking.objects.bulk_update(batch, ["occupied_until"])
-    Booking.objects.filter(pk__in=legacy).update(conflict_override_reason=LEGACY_OVERRIDE)
-    for history in HistoricalBooking.objects.filter(occupied_until__isnull=True).only("pk", "end").iterator():
-        HistoricalBooking.objects.filter(pk=history.pk).update(occupied_until=history.end + turnaround)
+    for i in range(0, len(legacy), 500):
+        Booking.objects.filter(pk__in=legacy[i : i + 500]).update(conflict_override_reason=LEGACY_OVERRIDE)
 
 
 class Migration(migrations.Migration):
