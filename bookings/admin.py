@@ -18,7 +18,6 @@ from charterops.tenancy import TenantScopedAdmin, TenantScopedHistoryMixin, Tena
 from crew.admin_forms import AssignmentInlineFormSet, crew_member_choices_set
 from crew.models import Assignment, CrewEvent
 from crew.services import assignment_remove, assignment_save, crew_invite_resend
-from guestpages.admin import PhotoUploadInline
 from outbox.models import Effect
 from outbox.services import effect_retry
 
@@ -187,7 +186,7 @@ class BookingAdmin(ClashCheckedAdmin, TenantScopedHistoryMixin, TenantScopedAdmi
     search_fields = ("guest_name", "guest_email", "external_reference")
     date_hierarchy = "start"
     autocomplete_fields = ("boat", "rebooking_of")
-    inlines = (BookingAssignmentInline, EffectInline, PhotoUploadInline)
+    inlines = (BookingAssignmentInline, EffectInline)
     actions = ("resend_invitations", "retry_failed_effects")
     readonly_fields = (
         "money_breakdown",
