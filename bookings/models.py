@@ -7,15 +7,15 @@ import zoneinfo
 from decimal import Decimal
 
 from django.conf import settings
-from django.contrib.postgres.constraints import ExclusionConstraint
-from django.contrib.postgres.fields import DateTimeRangeField, RangeOperators
+from django.contrib.postgres.fields import RangeOperators
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Func, Q
+from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from bookings.constraints import PostgresOnlyExclusionConstraint, TsTzRange
 from charterops.audit import AuditActor
 
 MONEY = {"max_digits": 10, "decimal_places": 2}
@@ -105,38 +105,6 @@ class Boat(models.Model):
     @property
     def turnaround(self) -> dt.timedelta:
         return dt.timedelta(minutes=self.turnaround_minutes)
-
-
-class TsTzRange(Func):
-    function = "TSTZRANGE"
-    output_field = DateTimeRangeField()
-
-
-class PostgresOnlyExclusionConstraint(ExclusionConstraint):
-    """An exclusion constraint on PostgreSQL, nothing elsewhere.
-
-    SQLite has no exclusion constraints; there the write lock that every
-    transaction takes at BEGIN (``transaction_mode=IMMEDIATE``) serializes the
-    check-then-write in ``booking_save`` instead.
-    """
-
-    def constraint_sql(self, model, schema_editor):
-        if schema_editor.connection.vendor != "postgresql":
-            return None
-        return super().constraint_sql(model, schema_editor)
-
-    def create_sql(self, model, schema_editor):
-        if schema_editor.connection.vendor != "postgresql":
-            return None
-        return super().create_sql(model, schema_editor)
-
-    def remove_sql(self, model, schema_editor):
-        if schema_editor.connection.vendor != "postgresql":
-            return None
-        return super().remove_sql(model, schema_editor)
-
-    def validate(self, model, instance, exclude=None, using=None):
-        """Availability is checked, with a message naming the other booking, by ``bookings.availability``."""
 
 
 class Booking(models.Model):

@@ -1,7 +1,7 @@
 # Availability, third step: occupancy required, the index the clash check uses, and PostgreSQL's
 # exclusion constraint against double-booked boats (nothing on SQLite).
 
-import bookings.models
+import bookings.constraints
 from django.contrib.postgres.operations import BtreeGistExtension
 from django.db import migrations, models
 
@@ -42,6 +42,6 @@ class Migration(migrations.Migration):
         BtreeGistOnPostgres(),  # "boat WITH =" in a GiST index (PostgreSQL only; nothing elsewhere)
         migrations.AddConstraint(
             model_name='booking',
-            constraint=bookings.models.PostgresOnlyExclusionConstraint(condition=models.Q(('conflict_override_reason', ''), ('status', 'confirmed')), expressions=[('boat', '='), (bookings.models.TsTzRange('start', 'occupied_until'), '&&')], name='booking_no_overlap_per_boat', violation_error_code='boat_taken', violation_error_message='The boat is already booked then.'),
+            constraint=bookings.constraints.PostgresOnlyExclusionConstraint(condition=models.Q(('conflict_override_reason', ''), ('status', 'confirmed')), expressions=[('boat', '='), (bookings.constraints.TsTzRange('start', 'occupied_until'), '&&')], name='booking_no_overlap_per_boat', violation_error_code='boat_taken', violation_error_message='The boat is already booked then.'),
         ),
     ]
