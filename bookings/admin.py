@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
 from simple_history.admin import SimpleHistoryAdmin
 
 from bookings import finance
@@ -237,7 +238,7 @@ class BookingAdmin(ClashCheckedAdmin, TenantScopedHistoryMixin, TenantScopedAdmi
         if obj.rebooking_of_id:
             url = reverse("admin:bookings_booking_change", args=[obj.rebooking_of_id])
             parts.append(format_html('Makes good the weather-owed <a href="{}">{}</a>', url, obj.rebooking_of))
-        return format_html_join(format_html("<br>"), "{}", ((p,) for p in parts)) if parts else "—"
+        return format_html_join(mark_safe("<br>"), "{}", ((p,) for p in parts)) if parts else "—"
 
     @admin.display(description="breakdown")
     def money_breakdown(self, obj: Booking):
