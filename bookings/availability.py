@@ -83,7 +83,12 @@ def boats_lock(boat_ids: Iterable[int | None]) -> None:
 
 
 def blocks_over(*, tenant_id: int, boat_id: int, start: dt.datetime, end: dt.datetime):
-    """Active maintenance or blackout entries that block ``boat_id`` somewhere in [start, end)."""
+    """Active maintenance or blackout entries that block ``boat_id`` somewhere in [start, end), earliest end first.
+
+    Ordered by ``end`` so the database walks ``entry_tenant_end`` from ``start`` on; ordered by
+    ``start``, SQLite picks the (tenant, start) index and reads every earlier entry of the brand,
+    each booking's own charter entry included (10x slower at 100,000 bookings: bench/availability.py).
+    """
     return (
         CalendarEntry.objects.filter(
             tenant_id=tenant_id,
@@ -97,7 +102,7 @@ def blocks_over(*, tenant_id: int, boat_id: int, start: dt.datetime, end: dt.dat
             | Q(kind__in=CalendarEntry.BLOCKING_KINDS, boat_id=boat_id)
         )
         .select_related("boat")
-        .order_by("start", "pk")
+        .order_by("end", "pk")
     )
 
 
@@ -136,7 +141,8 @@ def booking_clashes(booking: Booking) -> list[Clash]:
         )
         for other in others
     ]
-    for entry in blocks_over(tenant_id=booking.tenant_id, boat_id=boat.pk, start=start, end=until)[: MAX_NAMED + 1]:
+    blocks = blocks_over(tenant_id=booking.tenant_id, boat_id=boat.pk, start=start, end=until)[: MAX_NAMED + 1]
+    for entry in sorted(blocks, key=lambda e: (e.start, e.pk)):  # named in start order
         clashes.append(
             Clash(
                 kind="block",

@@ -66,13 +66,16 @@ class CredentialInline(admin.TabularInline):
 class TimeOffFormSet(forms.BaseInlineFormSet):
     """Time off is refused while the person is still on a charter then (the rule ``time_off_save`` keeps)."""
 
+    # Set by TimeOffInline.get_formset: the brands whose boats the user may see named.
+    visible_tenant_ids = None
+
     def clean(self):
         super().clean()
         for form in self.forms:
             data = getattr(form, "cleaned_data", None)
             if not data or data.get("DELETE") or not form.has_changed():
                 continue
-            clashes = time_off_clashes(time_off=form.instance)
+            clashes = time_off_clashes(time_off=form.instance, visible_tenant_ids=self.visible_tenant_ids)
             if clashes:
                 add_conflict_errors(form, ConflictError(clashes, field="start"))
 
@@ -98,7 +101,9 @@ class TimeOffInline(admin.TabularInline):
 
     def get_formset(self, request, obj=None, **kwargs):
         self.verbose_name_plural = f"time off (upcoming and the last 30 days; times in {crew_zone(request, obj).key})"
-        return super().get_formset(request, obj, **kwargs)
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.visible_tenant_ids = tenant_ids_for(request.user)
+        return formset
 
     def get_queryset(self, request):
         # What is long over is history: the page shows what is coming.
@@ -210,12 +215,13 @@ class TimeOffAdmin(TenantScopedHistoryMixin, TenantScopedAdmin, SimpleHistoryAdm
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
+        visible = tenant_ids_for(request.user)
 
         class CheckedForm(form):
             def _post_clean(self):
                 super()._post_clean()
                 if not self._errors and self.instance.crew_member_id:
-                    clashes = time_off_clashes(time_off=self.instance)
+                    clashes = time_off_clashes(time_off=self.instance, visible_tenant_ids=visible)
                     if clashes:
                         add_conflict_errors(self, ConflictError(clashes, field="start"))
 

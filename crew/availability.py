@@ -61,7 +61,7 @@ def availability_for(
     roles: Iterable[Role] = (),
     exclude_event_id: int | None = None,
 ) -> dict[int, Availability]:
-    """Availability of each member for ``booking`` (its unsaved times count), in four queries.
+    """Availability of each member for ``booking`` (its unsaved times count), in at most five queries.
 
     ``roles`` are the roles to check credentials for (each member is checked for each role).
     """
@@ -206,8 +206,13 @@ def booking_crew_check(*, booking: Booking, assignments: list[Assignment] | None
         )
 
 
-def time_off_clashes(*, time_off: TimeOff) -> list[Clash]:
-    """Charters the crew member is still on during ``time_off`` (declined and cancelled ones do not count)."""
+def time_off_clashes(*, time_off: TimeOff, visible_tenant_ids: Iterable[int] | None = None) -> list[Clash]:
+    """Charters the crew member is still on during ``time_off`` (declined and cancelled ones do not count).
+
+    A charter of a brand outside ``visible_tenant_ids`` (staff of other brands) is named without its
+    boat or booking; ``None`` names every boat (the crew member's own page, superusers).
+    """
+    visible = None if visible_tenant_ids is None else set(visible_tenant_ids)
     found = (
         Assignment.objects.filter(
             crew_member_id=time_off.crew_member_id,
@@ -219,17 +224,23 @@ def time_off_clashes(*, time_off: TimeOff) -> list[Clash]:
         .select_related("event__booking__boat", "event__booking__tenant")
         .order_by("event__booking__start")
     )
-    return [
-        Clash(
-            kind="crew",
-            booking_id=a.event.booking_id,
-            message=(
-                f"{a.event.booking.boat.name}, {local_range(a.event.booking.start, a.event.booking.end, a.event.booking.tenant.zone)}"
-                " is still on your list: decline it or ask the office first."
-            ),
-        )
-        for a in found
-    ]
+    clashes = []
+    for a in found:
+        booking = a.event.booking
+        when = local_range(booking.start, booking.end, booking.tenant.zone)
+        if visible is None or booking.tenant_id in visible:
+            clashes.append(
+                Clash(
+                    kind="crew",
+                    booking_id=booking.pk,
+                    message=f"{booking.boat.name}, {when} is still on your list: decline it or ask the office first.",
+                )
+            )
+        else:
+            clashes.append(
+                Clash(kind="crew", message=f"Another brand's charter, {when}: that brand must take them off first.")
+            )
+    return clashes
 
 
 def crew_choice_groups(

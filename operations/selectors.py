@@ -48,13 +48,18 @@ def needs_attention(*, user, now: dt.datetime | None = None) -> list[BrandAttent
     visible = {t.pk for t in tenants}
 
     explained: set[int] = set()  # overridden bookings already shown with their clash
-    for finding in find_conflicts(since=now, tenant_ids=visible, visible_tenant_ids=visible):
+    findings = find_conflicts(since=now, tenant_ids=visible, visible_tenant_ids=visible)
+    # A crew clash across brands names two bookings: each brand's line links to its own one.
+    booking_tenant = dict(
+        Booking.objects.filter(pk__in={b for f in findings for b in f.booking_ids}).values_list("pk", "tenant_id")
+    )
+    for finding in findings:
         if finding.overridden:
             explained.update(finding.booking_ids)
-        booking_id = next((b for b in finding.booking_ids), None)
-        url = reverse("admin:bookings_booking_change", args=[booking_id]) if booking_id else ""
         message = finding.message + (f" (overridden: {finding.overridden})" if finding.overridden else "")
         for tenant_id in finding.tenant_ids & visible:
+            booking_id = next((b for b in finding.booking_ids if booking_tenant.get(b) == tenant_id), None)
+            url = reverse("admin:bookings_booking_change", args=[booking_id]) if booking_id else ""
             by_tenant[tenant_id].append(
                 AttentionItem(
                     label=finding.label,

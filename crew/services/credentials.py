@@ -7,6 +7,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -32,8 +33,15 @@ def credential_expiry_notices_schedule(*, today=None, dry_run: bool = False) -> 
     today = today or timezone.localdate()
     thresholds = sorted(settings.CREDENTIAL_EXPIRY_NOTICE_DAYS)
     horizon = today + timedelta(days=thresholds[-1])
+    # A later credential of the same kind (or one that never expires) is the renewal: nothing to chase.
+    renewed = Credential.objects.filter(
+        Q(expires_on__gt=OuterRef("expires_on")) | Q(expires_on__isnull=True),
+        crew_member_id=OuterRef("crew_member_id"),
+        kind_id=OuterRef("kind_id"),
+    )
     due = (
         Credential.objects.filter(expires_on__gte=today, expires_on__lte=horizon, crew_member__active=True)
+        .exclude(Exists(renewed))
         .select_related("crew_member", "kind")
         .order_by("expires_on", "pk")
     )
