@@ -82,13 +82,17 @@ def test_a_double_booking_written_straight_to_the_database_is_found(tenant, boat
 
 
 def test_bookings_in_blocks_double_booked_crew_time_off_and_missing_credentials(tenant, other_tenant, boat, now):
-    morning = BookingFactory(tenant=tenant, boat=boat, guest_name="Jordan Guest", start=local(tenant, 2026, 12, 5, 10, 0))
+    morning = BookingFactory(
+        tenant=tenant, boat=boat, guest_name="Jordan Guest", start=local(tenant, 2026, 12, 5, 10, 0)
+    )
     CalendarEntry.objects.create(  # around the rules: straight to the database
         tenant=tenant, boat=boat, kind="maintenance", title="Engine", start=morning.start, end=morning.end
     )
     maya = CrewMemberFactory(name="Maya Captain", tenants=[tenant, other_tenant])
     assign(morning, maya, "captain", "50", "3")
-    theirs = BookingFactory(tenant=other_tenant, guest_name="Their Guest", start=local(other_tenant, 2026, 12, 5, 14, 0))
+    theirs = BookingFactory(
+        tenant=other_tenant, guest_name="Their Guest", start=local(other_tenant, 2026, 12, 5, 14, 0)
+    )
     Assignment.objects.create(
         event=theirs.crew_event, crew_member=maya, role=role("captain"), hourly_rate=50, paid_hours=3
     )
