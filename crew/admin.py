@@ -8,7 +8,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from bookings import finance
 from charterops.tenancy import TenantScopedAdmin, TenantScopedHistoryMixin, TenantScopedInline, tenant_ids_for
-from crew.admin_availability import CredentialInline, TimeOffInline, crew_zone
+from crew.admin_availability import CredentialInline, TimeOffInline, crew_zone, rendered
 from crew.admin_forms import AssignmentInlineFormSet, crew_member_choices_set
 from crew.models import (
     Assignment,
@@ -57,8 +57,8 @@ class CrewMemberAdmin(TenantScopedAdmin):
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         member = self.get_object(request, object_id) if object_id else None
-        with timezone.override(crew_zone(request, member)):  # time off is typed in the brand's zone
-            return super().changeform_view(request, object_id, form_url, extra_context)
+        with timezone.override(crew_zone(request, member)):  # time off is typed and shown in the brand's zone
+            return rendered(super().changeform_view(request, object_id, form_url, extra_context))
 
     def save_formset(self, request, form, formset, change):
         if formset.model is not TimeOff:

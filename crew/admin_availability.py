@@ -18,7 +18,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from bookings.availability import ConflictError
 from bookings.forms import add_conflict_errors
-from charterops.tenancy import TenantScopedAdmin, TenantScopedHistoryMixin, tenant_ids_for
+from charterops.tenancy import TenantScopedAdmin, TenantScopedHistoryMixin, scope_to_user, tenant_ids_for
 from crew.availability import time_off_clashes
 from crew.models import (
     Credential,
@@ -78,6 +78,14 @@ class TimeOffFormSet(forms.BaseInlineFormSet):
             clashes = time_off_clashes(time_off=form.instance, visible_tenant_ids=self.visible_tenant_ids)
             if clashes:
                 add_conflict_errors(form, ConflictError(clashes, field="start"))
+
+
+def rendered(response):
+    """Render a TemplateResponse now, inside the caller's ``timezone.override``: left lazy, it would be
+    rendered after the view returns, in UTC, and the form would show other times than it reads."""
+    if hasattr(response, "render") and not getattr(response, "is_rendered", True):
+        response.render()
+    return response
 
 
 def crew_zone(request, member: CrewMember | None = None):
@@ -204,10 +212,16 @@ class TimeOffAdmin(TenantScopedHistoryMixin, TenantScopedAdmin, SimpleHistoryAdm
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         time_off = self.get_object(request, object_id) if object_id else None
-        zone = crew_zone(request, time_off.crew_member if time_off else None)
+        member = time_off.crew_member if time_off else None
+        if member is None and request.method == "POST":
+            # A new entry is read in the zone of the person it is for, as it will be shown later.
+            chosen = request.POST.get("crew_member", "")
+            visible = scope_to_user(CrewMember.objects.all(), request.user, "tenants")
+            member = visible.filter(pk=chosen).first() if chosen.isdigit() else None
+        zone = crew_zone(request, member)
         extra_context = {**(extra_context or {}), "subtitle": f"Times in {zone.key}"}
         with timezone.override(zone):
-            return super().changeform_view(request, object_id, form_url, extra_context)
+            return rendered(super().changeform_view(request, object_id, form_url, extra_context))
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)

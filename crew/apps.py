@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class CrewConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "crew"
+
+    def ready(self) -> None:
+        from crew import signals  # noqa: F401

@@ -14,7 +14,11 @@ from crew.services.assignments import (
     crew_invite_schedule,
     crew_invite_send_effect,
 )
-from crew.services.credentials import credential_expiry_notices_schedule, credential_expiry_notify_effect
+from crew.services.credentials import (
+    credential_expiry_notices_schedule,
+    credential_expiry_notify_effect,
+    credential_scan_discard,
+)
 from crew.services.crew_pages import (
     assignment_accept,
     assignment_decline,
@@ -38,6 +42,7 @@ __all__ = [
     "checklist_item_set",
     "credential_expiry_notices_schedule",
     "credential_expiry_notify_effect",
+    "credential_scan_discard",
     "crew_actor",
     "crew_calendar_token_replace",
     "crew_decline_notify_effect",

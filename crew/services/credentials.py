@@ -103,3 +103,15 @@ def credential_expiry_notify_effect(effect: Effect) -> str:
     message.send()
     status = getattr(message, "anymail_status", None)
     return (status.message_id if status is not None and status.message_id else "") or ""
+
+
+def credential_scan_discard(*, name: str) -> None:
+    """Delete a scan file nothing points at any more (its credential deleted, or a new scan uploaded).
+
+    Runs after the commit that dropped it, so a rolled-back change keeps its file; a file
+    already gone is fine.
+    """
+    from crew.storage import CredentialScanStorage
+
+    if name:
+        CredentialScanStorage().delete(name)

@@ -458,3 +458,35 @@ def test_the_within_90_days_filter_lists_what_to_chase_for_the_staffs_brand_only
     response = theirs.get(url)
     assert list(response.context["cl"].result_list) == []
     assert "SOON-80" not in response.content.decode()
+
+
+def test_a_deleted_credential_takes_its_scan_with_it_after_the_commit(
+    office, scanned, private_folder, django_capture_on_commit_callbacks
+):
+    stored = private_folder / scanned.scan.name
+    assert stored.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = office.post(reverse("admin:crew_credential_delete", args=[scanned.pk]), {"post": "yes"})
+    assert response.status_code == 302
+    assert not stored.exists()
+
+
+def test_a_replaced_scan_is_deleted_and_the_new_one_kept(
+    office, scanned, private_folder, django_capture_on_commit_callbacks
+):
+    old = private_folder / scanned.scan.name
+    scanned.scan = pdf("renewal.pdf", b"%PDF-1.4\n% the renewal\n")
+    with django_capture_on_commit_callbacks(execute=True):
+        scanned.save()
+    assert not old.exists()
+    assert (private_folder / scanned.scan.name).read_bytes() == b"%PDF-1.4\n% the renewal\n"
+
+
+def test_a_rolled_back_delete_keeps_the_scan(scanned, private_folder):
+    from django.db import transaction
+
+    stored = private_folder / scanned.scan.name
+    with transaction.atomic():
+        Credential.objects.filter(pk=scanned.pk).first().delete()
+        transaction.set_rollback(True)
+    assert stored.exists() and Credential.objects.filter(pk=scanned.pk).exists()

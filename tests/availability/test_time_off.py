@@ -242,3 +242,16 @@ def test_staff_time_off_over_another_brands_charter_does_not_name_its_boat(offic
     assert response.status_code == 200 and not TimeOff.objects.exists()  # still refused
     page = response.content.decode()
     assert "Conch Republic" not in page and "Theirs Guest" not in page
+
+
+def test_a_new_entry_is_read_in_the_zone_of_the_person_it_is_for(frozen, client, tenant, other_tenant):
+    """Staff of two brands add time off for a Key West captain: the times are Key West's, as shown later."""
+    user = staff_user(tenant, other_tenant, username="both-offices")
+    client.force_login(user)
+    ana = CrewMemberFactory(name="Ana Ruiz", tenants=[other_tenant])
+    response = admin_time_off(client, ana, ("2026-12-10", "08:00"), ("2026-12-10", "18:00"))
+    assert response.status_code == 302
+    entry = TimeOff.objects.get(crew_member=ana)
+    assert entry.start == datetime(2026, 12, 10, 13, 0, tzinfo=UTC)  # 08:00 EST
+    page = client.get(reverse("admin:crew_timeoff_change", args=[entry.pk])).content.decode()
+    assert "Times in America/New_York" in page and 'value="08:00:00"' in page
