@@ -107,15 +107,20 @@ def crew_event_material_change(*, booking: Booking) -> None:
         crew_invite_schedule(assignment=assignment, reason=REASON_CHANGED)
 
 
-def crew_invite_send_effect(effect: Effect) -> str:
-    """Outbox handler: email one assignment its magic link. Returns the provider's message id."""
+def _effect_assignment(effect: Effect, *, gone: str) -> Assignment:
     assignment = (
         Assignment.objects.select_related("event__booking__tenant", "event__booking__boat", "crew_member", "role")
         .filter(pk=effect.target_id)
         .first()
     )
     if assignment is None:
-        raise PermanentError("The assignment no longer exists (crew member removed).")
+        raise PermanentError(gone)
+    return assignment
+
+
+def crew_invite_send_effect(effect: Effect) -> str:
+    """Outbox handler: email one assignment its magic link. Returns the provider's message id."""
+    assignment = _effect_assignment(effect, gone="The assignment no longer exists (crew member removed).")
     booking = assignment.event.booking
     if booking.is_cancelled:
         raise PermanentError("The booking is cancelled; no invitation sent.")
@@ -153,13 +158,7 @@ def crew_invite_send_effect(effect: Effect) -> str:
 
 def crew_decline_notify_effect(effect: Effect) -> str:
     """Outbox handler: tell the brand's staff that a crew member declined."""
-    assignment = (
-        Assignment.objects.select_related("event__booking__tenant", "event__booking__boat", "crew_member", "role")
-        .filter(pk=effect.target_id)
-        .first()
-    )
-    if assignment is None:
-        raise PermanentError("The assignment no longer exists.")
+    assignment = _effect_assignment(effect, gone="The assignment no longer exists.")
     booking = assignment.event.booking
     tenant = booking.tenant
     recipients = sorted({u.email for u in tenant.staff.filter(is_active=True) if u.email}) or [tenant.sender_email]

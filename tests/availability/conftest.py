@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth.models import Permission
 
 from tests.api.conftest import _fresh_api_state, api, dashboard_token, service_key  # noqa: F401 - API fixtures
-from tests.factories import BoatFactory, staff_user
+from tests.factories import BoatFactory, BookingFactory, local, staff_user
 
 
 @pytest.fixture
@@ -26,3 +26,16 @@ def plain_staff(tenant):
 def manager(tenant):
     """Brand staff who may save over a clash."""
     return staff_user(tenant, username="manager")
+
+
+@pytest.fixture
+def first(tenant, boat):
+    """Jordan Guest on the Queen, Sat Dec 5 10:00-13:00 PST (occupied until 13:30)."""
+    return BookingFactory(
+        tenant=tenant,
+        boat=boat,
+        guest_name="Jordan Guest",
+        external_reference="BS-1001",
+        start=local(tenant, 2026, 12, 5, 10, 0),
+        end=local(tenant, 2026, 12, 5, 13, 0),
+    )

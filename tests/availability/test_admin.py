@@ -18,18 +18,6 @@ from tests.factories import BoatFactory, BookingFactory, CrewMemberFactory, assi
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def first(tenant, boat):
-    return BookingFactory(
-        tenant=tenant,
-        boat=boat,
-        guest_name="Jordan Guest",
-        external_reference="BS-1001",
-        start=local(tenant, 2026, 12, 5, 10, 0),
-        end=local(tenant, 2026, 12, 5, 13, 0),
-    )
-
-
 def unsaved(tenant, boat, start, **extra) -> Booking:
     return Booking(
         tenant=tenant,

@@ -16,18 +16,6 @@ from tests.factories import BoatFactory, BookingFactory, CrewMemberFactory, assi
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def morning(tenant, boat):
-    return BookingFactory(
-        tenant=tenant,
-        boat=boat,
-        guest_name="Jordan Guest",
-        external_reference="BS-1001",
-        start=local(tenant, 2026, 12, 5, 10, 0),
-        end=local(tenant, 2026, 12, 5, 13, 0),
-    )
-
-
 def post_event(api, key, body):
     return api.post(
         "/api/events",
@@ -38,7 +26,7 @@ def post_event(api, key, body):
 
 
 def test_assigning_a_busy_crew_member_is_a_409_naming_the_other_booking_and_assigns_nobody(
-    api, service_key, tenant, morning
+    api, service_key, tenant, first
 ):
     role("deckhand")
     maya = CrewMemberFactory(name="Maya Captain", email="maya@example.com", tenants=[tenant])
@@ -47,7 +35,7 @@ def test_assigning_a_busy_crew_member_is_a_409_naming_the_other_booking_and_assi
     assign(other, maya, "captain", "50", "3")
     effects = Effect.objects.count()
     body = {
-        "booking": morning.pk,
+        "booking": first.pk,
         "gate_code": "1234",
         "assignments": [
             {"crew_member_email": "sam@example.com", "role": "deckhand", "paid_hours": "3"},
@@ -61,18 +49,18 @@ def test_assigning_a_busy_crew_member_is_a_409_naming_the_other_booking_and_assi
     assert "Maya Captain is on" in error["message"]
     assert error["conflicts"][0]["booking"] == other.pk
     assert error["fields"]["crew_member"]
-    assert not Assignment.objects.filter(event__booking=morning).exists()  # not even Sam
-    assert morning.crew_event.gate_code == ""
+    assert not Assignment.objects.filter(event__booking=first).exists()  # not even Sam
+    assert first.crew_event.gate_code == ""
     assert Effect.objects.count() == effects
     assert sam.assignments.count() == 0
 
 
-def test_a_missing_credential_over_the_api_is_a_409_too(api, service_key, tenant, morning):
+def test_a_missing_credential_over_the_api_is_a_409_too(api, service_key, tenant, first):
     license_kind = CredentialKind.objects.get(slug="uscg-license")
     role("captain").required_credential_kinds.add(license_kind)
     maya = CrewMemberFactory(name="Maya Captain", email="maya@example.com", tenants=[tenant])
     body = {
-        "booking": morning.pk,
+        "booking": first.pk,
         "assignments": [{"crew_member_email": "maya@example.com", "role": "captain", "paid_hours": "3"}],
     }
     response = post_event(api, service_key, body)
@@ -93,7 +81,7 @@ def post_entry(api, token, body):
     )
 
 
-def test_a_block_over_a_charter_from_the_api_is_a_409_naming_the_booking(api, dashboard_token, tenant, boat, morning):
+def test_a_block_over_a_charter_from_the_api_is_a_409_naming_the_booking(api, dashboard_token, tenant, boat, first):
     body = {
         "tenant": "queen",
         "title": "Engine service",
@@ -107,7 +95,7 @@ def test_a_block_over_a_charter_from_the_api_is_a_409_naming_the_booking(api, da
     assert response.json()["error"]["conflicts"] == [
         {
             "kind": "booking",
-            "booking": morning.pk,
+            "booking": first.pk,
             "message": "Queen of San Diego is booked then: Jordan Guest · Boatsetter BS-1001, Sat Dec 5, 10:00–13:00 PST.",
         }
     ]
@@ -137,7 +125,7 @@ def test_a_boat_of_another_brand_is_a_400(api, dashboard_token, tenant, other_te
 HEADER = "external_reference,boat,guest_name,party_size,service_date,start_time,end_time,gross_amount\n"
 
 
-def test_import_lists_the_clashing_row_and_imports_the_others(tmp_path, tenant, boat, morning):
+def test_import_lists_the_clashing_row_and_imports_the_others(tmp_path, tenant, boat, first):
     path = tmp_path / "export.csv"
     path.write_text(
         HEADER
@@ -155,7 +143,7 @@ def test_import_lists_the_clashing_row_and_imports_the_others(tmp_path, tenant, 
     assert set(Booking.objects.values_list("guest_name", flat=True)) == {"Jordan Guest", "Fine Morning", "Fine Evening"}
 
 
-def test_import_dry_run_reports_the_clash_too(tmp_path, tenant, boat, morning):
+def test_import_dry_run_reports_the_clash_too(tmp_path, tenant, boat, first):
     path = tmp_path / "export.csv"
     path.write_text(
         HEADER + "R-2,Queen of San Diego,Clashing Party,4,2026-12-05,12:00,15:00,500.00\n", encoding="utf-8"

@@ -31,18 +31,6 @@ def new_booking(tenant, boat, start, hours=3, **extra) -> Booking:
     return Booking(**values)
 
 
-@pytest.fixture
-def first(tenant, boat):
-    """Jordan Guest on the Queen, Sat Dec 5 10:00-13:00 PST (occupied until 13:30)."""
-    return BookingFactory(
-        tenant=tenant,
-        boat=boat,
-        external_reference="BS-1001",
-        start=local(tenant, 2026, 12, 5, 10, 0),
-        end=local(tenant, 2026, 12, 5, 13, 0),
-    )
-
-
 def test_an_overlapping_booking_is_refused_naming_the_other(tenant, boat, first):
     with pytest.raises(ConflictError) as caught:
         booking_save(booking=new_booking(tenant, boat, local(tenant, 2026, 12, 5, 12, 0)))
