@@ -46,7 +46,8 @@ def kind(slug: str) -> CredentialKind:
 
 
 def written_around(first: Booking, guest_name: str) -> Booking:
-    """A second booking of the same boat two hours later, saved straight to the table (an old import, a script)."""
+    """A second booking of the same boat two hours later, from before the rules, as an upgrade leaves it:
+    saved straight to the table and marked by the migration (PostgreSQL's constraint refuses it unmarked)."""
     booking = Booking(
         tenant=first.tenant,
         boat=first.boat,
@@ -56,6 +57,7 @@ def written_around(first: Booking, guest_name: str) -> Booking:
         start=first.start + timedelta(hours=2),
         end=first.end + timedelta(hours=2),
         gross_amount=Decimal("500.00"),
+        conflict_override_reason="Already clashing when availability checks arrived (migration 0004).",
     )
     booking.save()
     return booking
