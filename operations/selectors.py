@@ -1,4 +1,5 @@
-"""What needs staff today: clashes, overrides, lapsed or lapsing credentials. Scoped like the admin."""
+"""What needs staff: today's and tomorrow's charters not ready, clashes, overrides, lapsed or lapsing
+credentials. Scoped like the admin, in a constant number of queries."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from bookings.models import Booking, CalendarEntry, Tenant
 from charterops.tenancy import tenant_ids_for
 from charterops.timezones import local_range
 from crew.models import Credential
+from operations.attention_today import charters_needing_staff
 
 CREDENTIAL_WARNING_DAYS = 60
 
@@ -46,6 +48,12 @@ def needs_attention(*, user, now: dt.datetime | None = None) -> list[BrandAttent
     tenants = list(tenants)
     by_tenant: dict[int, list[AttentionItem]] = defaultdict(list)
     visible = {t.pk for t in tenants}
+
+    for tenant_id, lines in charters_needing_staff(tenants=tenants, now=now).items():
+        for label, message, url, start, severity in lines:
+            by_tenant[tenant_id].append(
+                AttentionItem(label=label, message=message, url=url, start=start, severity=severity)
+            )
 
     explained: set[int] = set()  # overridden bookings already shown with their clash
     findings = find_conflicts(since=now, tenant_ids=visible, visible_tenant_ids=visible)

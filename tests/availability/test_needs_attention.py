@@ -168,7 +168,7 @@ def test_nothing_to_report_says_so(office, tenant):
     shown = panel(office)
 
     assert "Needs attention" in shown
-    assert "Nothing: no clashes, no overrides, no credentials lapsing in the next 60 days." in shown
+    assert "Nothing: today's and tomorrow's charters are ready, no clashes" in shown
 
 
 # --- brands stay apart -----------------------------------------------------------------------------
