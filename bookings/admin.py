@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
@@ -16,7 +18,7 @@ from bookings.forms import BoatAdminForm, BookingAdminForm, CalendarEntryAdminFo
 from bookings.models import Boat, Booking, CalendarEntry, Tenant
 from bookings.selectors import bookings_for_list
 from bookings.services import boat_save, booking_save, calendar_entry_save
-from charterops.tenancy import TenantScopedAdmin, TenantScopedHistoryMixin, TenantScopedInline
+from charterops.tenancy import BrandZoneAdmin, TenantScopedAdmin, TenantScopedHistoryMixin, TenantScopedInline
 from crew.admin_forms import AssignmentInlineFormSet, crew_member_choices_set
 from crew.models import Assignment, CrewEvent
 from crew.services import assignment_remove, assignment_save, crew_invite_resend
@@ -114,7 +116,9 @@ class EffectInline(admin.TabularInline):
     model = Effect
     extra = 0
     can_delete = False
-    fields = ("kind", "reason", "status", "attempts", "last_error", "provider_message_id", "updated_at")
+    template = "admin/edit_inline/tabular_or_empty.html"
+    empty_text = "No side effects yet: they appear when the booking is saved."
+    fields = ("what", "reason", "status", "attempts", "last_error", "provider_message_id", "when")
     readonly_fields = fields
     verbose_name = "side effect"
     verbose_name_plural = "side effects (newest first)"
@@ -124,11 +128,82 @@ class EffectInline(admin.TabularInline):
         return False
 
     def get_queryset(self, request):
-        return super().get_queryset(request).order_by("-id")
+        # Who an invitation or a decline is about, in the same query: no query per row.
+        person = Assignment.objects.filter(pk=OuterRef("target_id"))
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("booking__tenant")
+            .annotate(
+                person=Subquery(person.values("crew_member__name")[:1]),
+                person_role=Subquery(person.values("role__name")[:1]),
+            )
+            .order_by("-id")
+        )
+
+    @admin.display(description="what")
+    def what(self, obj: Effect) -> str:
+        person = getattr(obj, "person", None)
+        if obj.kind == Effect.Kind.SEND_INVITATION:
+            who = f"{person} ({obj.person_role.lower()})" if person else "a crew member since removed"
+            return f"Email the crew invitation to {who}"
+        if obj.kind == Effect.Kind.NOTIFY_DECLINE:
+            return f"Tell staff that {person or 'a crew member'} declined"
+        if obj.kind == Effect.Kind.PUBLISH_GUEST_PAGE:
+            return "Publish the guest page"
+        return obj.get_kind_display()
+
+    @admin.display(description="updated")
+    def when(self, obj: Effect) -> str:
+        return timezone.localtime(obj.updated_at, obj.booking.tenant.zone).strftime("%b %-d %H:%M %Z")
+
+
+class StartFilter(admin.SimpleListFilter):
+    """Charters are in the future: today, tomorrow, the next 7 days, everything upcoming, or the past,
+    each on the staff user's brand's clock."""
+
+    title = "start"
+    parameter_name = "when"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("today", "Today"),
+            ("tomorrow", "Tomorrow"),
+            ("next7", "Next 7 days"),
+            ("upcoming", "Upcoming"),
+            ("past", "Past"),
+        ]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value is None:
+            return queryset
+        now = timezone.now()
+        brand = request.user.tenants.order_by("name").first() if not request.user.is_superuser else None
+        zone = brand.zone if brand is not None else timezone.get_current_timezone()
+        midnight = timezone.localtime(now, zone).replace(hour=0, minute=0, second=0, microsecond=0)
+
+        def day(n: int):
+            # Midnight n days on, by the clock (a daylight-saving day is 23 or 25 hours long).
+            return (midnight.replace(tzinfo=None) + timedelta(days=n)).replace(tzinfo=zone)
+
+        ranges = {
+            "today": (day(0), day(1)),
+            "tomorrow": (day(1), day(2)),
+            "next7": (day(0), day(7)),
+        }
+        if value in ranges:
+            start, end = ranges[value]
+            return queryset.filter(start__gte=start, start__lt=end)
+        if value == "upcoming":
+            return queryset.filter(end__gte=now)
+        if value == "past":
+            return queryset.filter(end__lt=now)
+        return queryset
 
 
 @admin.register(Booking)
-class BookingAdmin(ClashCheckedAdmin, TenantScopedHistoryMixin, TenantScopedAdmin, SimpleHistoryAdmin):
+class BookingAdmin(BrandZoneAdmin, ClashCheckedAdmin, TenantScopedHistoryMixin, TenantScopedAdmin, SimpleHistoryAdmin):
     form = BookingAdminForm
     list_display = (
         "guest_name",
@@ -145,7 +220,7 @@ class BookingAdmin(ClashCheckedAdmin, TenantScopedHistoryMixin, TenantScopedAdmi
         "guest_page_status",
         "clash_flag",
     )
-    list_filter = ("tenant", "status", "source", OverrideFilter, ("start", admin.DateFieldListFilter))
+    list_filter = (StartFilter, "tenant", "status", "source", OverrideFilter)
     list_select_related = ("tenant", "boat")
     search_fields = ("guest_name", "guest_email", "external_reference")
     date_hierarchy = "start"
@@ -343,7 +418,9 @@ class BookingAdmin(ClashCheckedAdmin, TenantScopedHistoryMixin, TenantScopedAdmi
 
 
 @admin.register(CalendarEntry)
-class CalendarEntryAdmin(ClashCheckedAdmin, TenantScopedHistoryMixin, TenantScopedAdmin, SimpleHistoryAdmin):
+class CalendarEntryAdmin(
+    BrandZoneAdmin, ClashCheckedAdmin, TenantScopedHistoryMixin, TenantScopedAdmin, SimpleHistoryAdmin
+):
     form = CalendarEntryAdminForm
     list_display = ("title", "tenant", "boat", "kind", "local_start", "local_end", "status", "created_by", "clash_flag")
     list_filter = ("tenant", "kind", "status", OverrideFilter, ("start", admin.DateFieldListFilter))

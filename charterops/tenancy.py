@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import QuerySet
+from django.utils import timezone
 
 
 def tenant_ids_for(user) -> list[int] | None:
@@ -46,6 +47,46 @@ class TenantScopedAdmin(admin.ModelAdmin):
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         field = super().formfield_for_manytomany(db_field, request, **kwargs)
         return _scope_field(field, db_field.related_model, request.user)
+
+
+def brand_zone_for(request, obj=None, tenant_path: str = "tenant"):
+    """The zone a page about ``obj`` is shown in: its brand's, else the staff user's first brand's."""
+    target = obj
+    if obj is not None and "tenants" not in tenant_path.split("__"):
+        try:
+            for hop in tenant_path.split("__"):
+                target = getattr(target, hop)
+        except (AttributeError, ObjectDoesNotExist):
+            target = None
+        if hasattr(target, "zone"):
+            return target.zone
+    brand = request.user.tenants.order_by("name").first() if request.user.is_authenticated else None
+    return brand.zone if brand is not None else timezone.get_default_timezone()
+
+
+def render_now(response):
+    """Render a TemplateResponse inside the caller's ``timezone.override`` (left lazy, Django renders it
+    after the view returned, in UTC)."""
+    if hasattr(response, "render") and not getattr(response, "is_rendered", True):
+        response.render()
+    return response
+
+
+class BrandZoneAdmin:
+    """Object pages read and show times in the object's brand zone; lists in the user's first brand's.
+
+    Mixed into ModelAdmins before TenantScopedAdmin. Every time on the page then reads as
+    the brand's wall clock, with its zone (``charterops/formats``).
+    """
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        obj = self.get_object(request, object_id) if object_id else None
+        with timezone.override(brand_zone_for(request, obj, getattr(self, "tenant_path", "tenant"))):
+            return render_now(super().changeform_view(request, object_id, form_url, extra_context))
+
+    def changelist_view(self, request, extra_context=None):
+        with timezone.override(brand_zone_for(request)):
+            return render_now(super().changelist_view(request, extra_context))
 
 
 class TenantScopedHistoryMixin:

@@ -7,8 +7,15 @@ from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
 from bookings import finance
-from charterops.tenancy import TenantScopedAdmin, TenantScopedHistoryMixin, TenantScopedInline, tenant_ids_for
-from crew.admin_availability import CredentialInline, TimeOffInline, crew_zone, rendered
+from charterops.tenancy import (
+    BrandZoneAdmin,
+    TenantScopedAdmin,
+    TenantScopedHistoryMixin,
+    TenantScopedInline,
+    render_now,
+    tenant_ids_for,
+)
+from crew.admin_availability import CredentialInline, TimeOffInline, crew_zone
 from crew.admin_forms import AssignmentInlineFormSet, crew_member_choices_set
 from crew.models import (
     Assignment,
@@ -58,7 +65,7 @@ class CrewMemberAdmin(TenantScopedAdmin):
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         member = self.get_object(request, object_id) if object_id else None
         with timezone.override(crew_zone(request, member)):  # time off is typed and shown in the brand's zone
-            return rendered(super().changeform_view(request, object_id, form_url, extra_context))
+            return render_now(super().changeform_view(request, object_id, form_url, extra_context))
 
     def save_formset(self, request, form, formset, change):
         if formset.model is not TimeOff:
@@ -117,7 +124,7 @@ class ChecklistItemInline(admin.TabularInline):
 
 
 @admin.register(CrewEvent)
-class CrewEventAdmin(TenantScopedHistoryMixin, TenantScopedAdmin, SimpleHistoryAdmin):
+class CrewEventAdmin(BrandZoneAdmin, TenantScopedHistoryMixin, TenantScopedAdmin, SimpleHistoryAdmin):
     tenant_path = "booking__tenant"
     list_display = ("booking", "boat", "local_start", "crew_count", "checklist_progress")
     list_filter = ("booking__tenant", "booking__status")

@@ -18,7 +18,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from bookings.availability import ConflictError
 from bookings.forms import add_conflict_errors
-from charterops.tenancy import TenantScopedAdmin, TenantScopedHistoryMixin, scope_to_user, tenant_ids_for
+from charterops.tenancy import TenantScopedAdmin, TenantScopedHistoryMixin, render_now, scope_to_user, tenant_ids_for
 from crew.availability import time_off_clashes
 from crew.models import (
     Credential,
@@ -78,14 +78,6 @@ class TimeOffFormSet(forms.BaseInlineFormSet):
             clashes = time_off_clashes(time_off=form.instance, visible_tenant_ids=self.visible_tenant_ids)
             if clashes:
                 add_conflict_errors(form, ConflictError(clashes, field="start"))
-
-
-def rendered(response):
-    """Render a TemplateResponse now, inside the caller's ``timezone.override``: left lazy, it would be
-    rendered after the view returns, in UTC, and the form would show other times than it reads."""
-    if hasattr(response, "render") and not getattr(response, "is_rendered", True):
-        response.render()
-    return response
 
 
 def crew_zone(request, member: CrewMember | None = None):
@@ -221,7 +213,7 @@ class TimeOffAdmin(TenantScopedHistoryMixin, TenantScopedAdmin, SimpleHistoryAdm
         zone = crew_zone(request, member)
         extra_context = {**(extra_context or {}), "subtitle": f"Times in {zone.key}"}
         with timezone.override(zone):
-            return rendered(super().changeform_view(request, object_id, form_url, extra_context))
+            return render_now(super().changeform_view(request, object_id, form_url, extra_context))
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)

@@ -3,13 +3,13 @@ from django.forms.models import BaseInlineFormSet
 from django.template.defaultfilters import filesizeformat
 from django.utils.html import format_html
 
-from charterops.tenancy import TenantScopedAdmin
+from charterops.tenancy import BrandZoneAdmin, TenantScopedAdmin
 from guestpages import uploads
 from guestpages.models import GuestPage, PhotoUpload
 
 
 @admin.register(GuestPage)
-class GuestPageAdmin(TenantScopedAdmin):
+class GuestPageAdmin(BrandZoneAdmin, TenantScopedAdmin):
     tenant_path = "booking__tenant"
     list_display = ("slug", "booking", "published_at", "link")
     list_select_related = ("booking__tenant",)
@@ -51,6 +51,8 @@ class PhotoUploadInline(admin.TabularInline):
     model = PhotoUpload
     fk_name = "booking"
     formset = ReadOnlyInlineFormSet
+    template = "admin/edit_inline/tabular_or_empty.html"
+    empty_text = "No photos yet: guests upload them from their guest page during the charter."
     extra = 0
     can_delete = False
     fields = ("thumbnail", "uploaded", "original_filename", "content_type", "declared_size", "created_at", "consent")

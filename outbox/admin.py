@@ -1,12 +1,12 @@
 from django.contrib import admin, messages
 
-from charterops.tenancy import TenantScopedAdmin
+from charterops.tenancy import BrandZoneAdmin, TenantScopedAdmin
 from outbox.models import Effect
 from outbox.services import effect_retry
 
 
 @admin.register(Effect)
-class EffectAdmin(TenantScopedAdmin):
+class EffectAdmin(BrandZoneAdmin, TenantScopedAdmin):
     tenant_path = "booking__tenant"
     list_display = ("id", "kind", "target_id", "booking", "reason", "status", "attempts", "short_error", "updated_at")
     list_filter = ("status", "kind")
