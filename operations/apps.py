@@ -6,3 +6,4 @@ class OperationsConfig(AppConfig):
 
     default_auto_field = "django.db.models.BigAutoField"
     name = "operations"
+    verbose_name = "Operator's day"
