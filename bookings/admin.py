@@ -5,7 +5,7 @@ from datetime import timedelta
 from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
@@ -13,23 +13,41 @@ from django.utils.safestring import mark_safe
 from simple_history.admin import SimpleHistoryAdmin
 
 from bookings import finance
+from bookings.admin_booking_form import BoatSelect, breakdown_json, breakdown_table
 from bookings.admin_clash import ClashCheckedAdmin, OverrideFilter
-from bookings.forms import BoatAdminForm, BookingAdminForm, CalendarEntryAdminForm
+from bookings.admin_trip import (
+    TRIP_LOG_FIELDSET,
+    BookingTripLogForm,
+    TripLogAdminMixin,
+    trip_log_only,
+    trip_log_save,
+    trip_log_split,
+)
+from bookings.forms import BoatAdminForm, CalendarEntryAdminForm
 from bookings.models import Boat, Booking, CalendarEntry, Tenant
 from bookings.selectors import bookings_for_list
 from bookings.services import boat_save, booking_save, calendar_entry_save
-from charterops.tenancy import BrandZoneAdmin, TenantScopedAdmin, TenantScopedHistoryMixin, TenantScopedInline
+from charterops.tenancy import (
+    BrandZoneAdmin,
+    TenantScopedAdmin,
+    TenantScopedHistoryMixin,
+    TenantScopedInline,
+    tenant_ids_for,
+)
 from crew.admin_forms import AssignmentInlineFormSet, crew_member_choices_set
 from crew.models import Assignment, CrewEvent
 from crew.services import assignment_remove, assignment_save, crew_invite_resend
 from outbox.models import Effect
 from outbox.services import effect_retry
 
+# Where a brand's pages and mail go: only superusers see or change these.
+INFRASTRUCTURE_FIELDS = ("guest_domain", "s3_bucket", "cloudfront_distribution_id", "sender_email")
+
 
 @admin.register(Tenant)
 class TenantAdmin(TenantScopedAdmin):
     tenant_path = "id"
-    list_display = ("name", "guest_domain", "s3_bucket", "cloudfront_distribution_id", "sender_email", "timezone")
+    list_display = ("name", "timezone", "guest_domain", "s3_bucket", "cloudfront_distribution_id", "sender_email")
     search_fields = ("name", "slug", "guest_domain")
     prepopulated_fields = {"slug": ("name",)}
     filter_horizontal = ("staff",)
@@ -39,6 +57,15 @@ class TenantAdmin(TenantScopedAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
+
+    def get_list_display(self, request):
+        if request.user.is_superuser:
+            return self.list_display
+        return tuple(f for f in self.list_display if f not in INFRASTRUCTURE_FIELDS)
+
+    def get_exclude(self, request, obj=None):
+        # Staff of a brand could otherwise point its pages and mail at another brand's bucket and sender.
+        return () if request.user.is_superuser else INFRASTRUCTURE_FIELDS
 
     def get_readonly_fields(self, request, obj=None):
         return () if request.user.is_superuser else ("staff",)
@@ -106,10 +133,11 @@ class BookingAssignmentInline(TenantScopedInline, admin.TabularInline):
         status = getattr(obj, "invite_status", None)
         if status is None:
             return "—"
-        when = timezone.localtime(obj.invite_at, obj.event.booking.tenant.zone).strftime("%Y-%m-%d %H:%M %Z")
+        when = timezone.localtime(obj.invite_at, obj.event.booking.tenant.zone).strftime("%b %-d %H:%M")
         if status == Effect.Status.FAILED:
             return format_html('<strong style="color:#ba2121">Failed</strong> {}: {}', when, obj.invite_error[:200])
-        return f"{Effect.Status(status).label} {when}"
+        label = "Sent" if status == Effect.Status.SENT else Effect.Status(status).label
+        return format_html('<span class="nowrap">{} {}</span>', label, when)
 
 
 class EffectInline(admin.TabularInline):
@@ -203,8 +231,15 @@ class StartFilter(admin.SimpleListFilter):
 
 
 @admin.register(Booking)
-class BookingAdmin(BrandZoneAdmin, ClashCheckedAdmin, TenantScopedHistoryMixin, TenantScopedAdmin, SimpleHistoryAdmin):
-    form = BookingAdminForm
+class BookingAdmin(
+    TripLogAdminMixin,
+    BrandZoneAdmin,
+    ClashCheckedAdmin,
+    TenantScopedHistoryMixin,
+    TenantScopedAdmin,
+    SimpleHistoryAdmin,
+):
+    form = BookingTripLogForm
     list_display = (
         "guest_name",
         "reference",
@@ -224,7 +259,7 @@ class BookingAdmin(BrandZoneAdmin, ClashCheckedAdmin, TenantScopedHistoryMixin, 
     list_select_related = ("tenant", "boat")
     search_fields = ("guest_name", "guest_email", "external_reference")
     date_hierarchy = "start"
-    autocomplete_fields = ("boat", "rebooking_of")
+    autocomplete_fields = ("rebooking_of",)
     inlines = (BookingAssignmentInline, EffectInline)
     actions = ("resend_invitations", "retry_failed_effects")
     readonly_fields = (
@@ -235,6 +270,7 @@ class BookingAdmin(BrandZoneAdmin, ClashCheckedAdmin, TenantScopedHistoryMixin, 
         "updated_at",
         "conflict_override_reason",
         "rebooking_panel",
+        "trip_log_panel",
     )
     fieldsets = (
         (None, {"fields": ("tenant", "boat", "source", "external_reference", "status", "rebooking_panel")}),
@@ -247,6 +283,7 @@ class BookingAdmin(BrandZoneAdmin, ClashCheckedAdmin, TenantScopedHistoryMixin, 
         ),
         ("Notes", {"fields": ("internal_notes", "crew_notes", "guest_notes")}),
         ("Crew and guest page", {"fields": ("crew_event_link", "guest_page_panel", "created_at", "updated_at")}),
+        TRIP_LOG_FIELDSET,
     )
 
     def get_queryset(self, request):
@@ -317,22 +354,35 @@ class BookingAdmin(BrandZoneAdmin, ClashCheckedAdmin, TenantScopedHistoryMixin, 
 
     @admin.display(description="breakdown")
     def money_breakdown(self, obj: Booking):
+        # Updated as staff type (bookings/static/bookings/booking_form.js asks breakdown_json).
         if obj.pk is None:
-            return "Shown after saving."
-        b = finance.booking_breakdown(obj)
-        captain = f"{b.captain_fee} (paid by the platform)" if b.platform_pays_captain else str(b.captain_fee)
-        rows = [
-            ("Gross", b.gross),
-            ("Platform fee", b.platform_fee),
-            ("Crew pay", b.crew_pay),
-            ("Captain fee", captain),
-            (f"Port/tax ({obj.port_tax_rate}%)", b.port_tax),
-            ("Net to owner", b.net_to_owner),
-        ]
+            return format_html('<div id="money-breakdown">{}</div>', "Shown as you type the amounts.")
         return format_html(
-            '<table class="money-breakdown">{}</table>',
-            format_html_join("", '<tr><th scope="row">{}</th><td style="text-align:right">{}</td></tr>', rows),
+            '<div id="money-breakdown">{}</div>', breakdown_table(finance.booking_breakdown(obj), obj.port_tax_rate)
         )
+
+    # --- the form as staff type into it ----------------------------------------------
+    class Media:
+        js = ("bookings/booking_form.js",)
+        css = {"all": ("bookings/booking_form.css",)}
+
+    def get_urls(self):
+        return [
+            path("breakdown/", self.admin_site.admin_view(breakdown_json), name="bookings_booking_breakdown"),
+            *super().get_urls(),
+        ]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "boat":
+            kwargs["widget"] = BoatSelect
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        ids = tenant_ids_for(request.user)
+        if "tenant" not in initial and ids is not None and len(ids) == 1:
+            initial["tenant"] = ids[0]  # staff of one brand never pick it
+        return initial
 
     @admin.display(description="guest page")
     def guest_page_panel(self, obj: Booking):
@@ -376,15 +426,19 @@ class BookingAdmin(BrandZoneAdmin, ClashCheckedAdmin, TenantScopedHistoryMixin, 
 
     # --- saving goes through the services ------------------------------------
     def save_model(self, request, obj, form, change):
-        # The form checked the boat (under lock, in this transaction) and the crew formset the crew
-        # it is about to save, so the crew already aboard are not re-checked against stale rows.
-        booking_save(
-            booking=obj,
-            actor=request.user,
-            validate=False,
-            override_reason=form.cleaned_data.get("override_reason", ""),
-            recheck_crew=False,
-        )
+        # The trip log is written by its own service only, after the booking (see bookings/admin_trip.py).
+        trip_changes = trip_log_split(obj, form)
+        if not trip_log_only(form, trip_changes, change):
+            # The form checked the boat (under lock, in this transaction) and the crew formset the crew
+            # it is about to save, so the crew already aboard are not re-checked against stale rows.
+            booking_save(
+                booking=obj,
+                actor=request.user,
+                validate=False,
+                override_reason=form.cleaned_data.get("override_reason", ""),
+                recheck_crew=False,
+            )
+        trip_log_save(self, request, obj, trip_changes)
 
     def save_formset(self, request, form, formset, change):
         if formset.model is not Assignment:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from django import forms
 from django.contrib.admin.widgets import AdminSplitDateTime
@@ -16,11 +17,41 @@ from bookings.availability import Clash, ConflictError
 from bookings.models import Boat, Booking, CalendarEntry
 from charterops.timezones import make_aware_local
 
+_TIME = re.compile(r"^\s*(\d{1,2})(?:[:.h]?(\d{2}))?(?::(\d{2}))?\s*([ap])?\.?\s*m?\.?\s*$", re.IGNORECASE)
+
+
+class FlexibleTimeField(forms.TimeField):
+    """A time as people type it: ``9:00 AM``, ``9am``, ``9.30pm``, ``21:00``, ``0930``, ``21:00:00``."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if hasattr(value, "hour"):
+            return value
+        match = _TIME.match(str(value))
+        if match:
+            hour, minute, second = int(match[1]), int(match[2] or 0), int(match[3] or 0)
+            meridiem = (match[4] or "").lower()
+            if meridiem and not 1 <= hour <= 12:
+                hour = -1
+            elif meridiem == "p" and hour != 12:
+                hour += 12
+            elif meridiem == "a" and hour == 12:
+                hour = 0
+            if 0 <= hour <= 23 and minute <= 59 and second <= 59:
+                return dt.time(hour, minute, second)
+        raise ValidationError("Enter a time such as 9:00 AM, 9am or 21:00.", code="invalid")
+
 
 class WallClockDateTimeField(forms.SplitDateTimeField):
     """A date and a time as typed, without a zone; the form attaches the tenant's zone."""
 
     widget = AdminSplitDateTime
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        date_field, time_field = self.fields
+        self.fields = (date_field, FlexibleTimeField(error_messages=time_field.error_messages, required=False))
 
     def compress(self, data_list):
         if not data_list:

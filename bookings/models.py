@@ -169,6 +169,19 @@ class Booking(models.Model):
     internal_notes = models.TextField("staff-only notes", blank=True)
     crew_notes = models.TextField("crew-visible notes", blank=True)
     guest_notes = models.TextField("guest-visible notes", blank=True)
+    # The trip log: what happened on the day, recorded by the captain (crew page) or staff (admin)
+    # through bookings.services.booking_trip_record only. It never changes the money by itself.
+    guests_boarded = models.PositiveSmallIntegerField(
+        "guests boarded", null=True, blank=True, help_text="How many guests came aboard (crew not counted)."
+    )
+    no_show = models.BooleanField("no-show", default=False, help_text="The party did not come.")
+    departed_at = models.DateTimeField("departed at", null=True, blank=True)
+    returned_at = models.DateTimeField("returned at", null=True, blank=True)
+    incident_note = models.TextField(
+        blank=True, help_text="Anything that happened aboard the office should know: injury, damage, complaint."
+    )
+    # Names ticked off the guest's passenger list at the dock, as given there (a list of strings).
+    checked_in_names = models.JSONField("names checked in", default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -204,6 +217,16 @@ class Booking(models.Model):
                 condition=Q(port_tax_rate__gte=0) & Q(port_tax_rate__lte=100), name="booking_port_tax_rate_percent"
             ),
             models.CheckConstraint(condition=Q(party_size__gte=1), name="booking_party_size_positive"),
+            # The trip log's backstops; booking_trip_record reports each on its field first.
+            models.CheckConstraint(
+                condition=Q(no_show=False) | Q(guests_boarded__isnull=True) | Q(guests_boarded=0),
+                name="booking_no_show_boarded_nobody",
+            ),
+            models.CheckConstraint(
+                condition=Q(returned_at__isnull=True)
+                | (Q(departed_at__isnull=False) & Q(returned_at__gt=models.F("departed_at"))),
+                name="booking_returned_after_departed",
+            ),
         ]
         indexes = [
             models.Index(fields=["tenant", "start"]),

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from bookings import availability
+from bookings import availability, trip
 from bookings.availability import Clash, ConflictError
 from bookings.models import Boat, Booking, CalendarEntry, occupancy_end
 from bookings.signals import booking_saved
+from charterops.audit import acting_as
 
 # A change to any of these asks the crew to look at the event (and accept) again.
 MATERIAL_FIELDS = ("start", "end", "boat_id", "meeting_point")
@@ -239,3 +242,43 @@ def boat_save(*, boat: Boat, validate: bool = True) -> Boat:
         return boat
     boat.save()
     return boat
+
+
+@transaction.atomic
+def booking_trip_record(*, booking: Booking, actor=None, crew_member=None, **fields) -> list[str]:
+    """Record the trip log of a charter (check-in): any of ``guests_boarded``, ``no_show``,
+    ``departed_at``, ``returned_at``, ``incident_note``, ``checked_in_names``.
+
+    Checks the whole log as it would stand (see :func:`bookings.trip.trip_values_clean`) and
+    raises ``ValidationError`` with a message per field, writing nothing, when it cannot be
+    true. Saves only the fields that changed, and nothing else: no calendar entry, no crew
+    re-invitation, no guest page publish, no money (a no-show or an early return leaves the
+    breakdown as it was; staff adjust paid hours themselves). Returns the changed fields.
+
+    Who did it goes into the booking's history: ``actor`` (staff; in a request the history
+    middleware records the user anyway), or ``crew_member``, who must be the charter's captain,
+    not declined, on a charter not cancelled, while the trip log is open on the crew page.
+    """
+    from crew.selectors import crew_may_record_trip
+    from crew.services import crew_actor
+
+    unknown = set(fields) - set(trip.TRIP_FIELDS)
+    if unknown:
+        raise TypeError(f"Not trip log fields: {', '.join(sorted(unknown))}")
+    now = timezone.now()
+    locked = Booking.objects.select_for_update().select_related("tenant", "boat").get(pk=booking.pk)
+    if crew_member is not None and not crew_may_record_trip(booking=locked, member=crew_member, now=now):
+        raise ValidationError("Only the captain of this charter records its trip log, while it is open.")
+    values = trip.trip_values_clean(locked, fields, now=now)
+    changed = [name for name in trip.TRIP_FIELDS if name in fields and getattr(locked, name) != values[name]]
+    if not changed:
+        return []
+    for name in changed:
+        setattr(locked, name, values[name])
+    if getattr(actor, "pk", None):
+        locked._history_user = actor
+    with acting_as(crew_actor(crew_member)) if crew_member is not None else nullcontext():
+        locked.save(update_fields=[*changed, "updated_at"])
+    for name in (*changed, "updated_at"):
+        setattr(booking, name, getattr(locked, name))
+    return changed

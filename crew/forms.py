@@ -57,3 +57,55 @@ class TimeOffForm(forms.Form):
         if start and end and end <= start:
             self.add_error("end", "Pick a time after the start.")
         return cleaned
+
+
+class MinuteDateTimeField(forms.DateTimeField):
+    """A time typed to the minute; one recorded with seconds ("Departed now") is unchanged if the minute is."""
+
+    def has_changed(self, initial, data):
+        if initial is not None and hasattr(initial, "replace"):
+            initial = initial.replace(second=0, microsecond=0)
+        return super().has_changed(initial, data)
+
+
+TRIP_TIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
+
+
+class TripLogForm(forms.Form):
+    """The captain's check-in, in the brand's zone.
+
+    Each field carries the value the page showed (``show_hidden_initial``), so only what the
+    captain changed on this page is recorded: a page opened before a "Departed now" on another
+    phone, or before the office corrected a time, does not undo it.
+    """
+
+    guests_boarded = forms.IntegerField(
+        label="Guests boarded",
+        required=False,
+        min_value=0,
+        max_value=999,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        show_hidden_initial=True,
+    )
+    no_show = forms.BooleanField(label="No-show: the party did not come", required=False, show_hidden_initial=True)
+    departed_at = MinuteDateTimeField(
+        label="Departed at",
+        required=False,
+        input_formats=TRIP_TIME_FORMATS,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        show_hidden_initial=True,
+    )
+    returned_at = MinuteDateTimeField(
+        label="Returned at",
+        required=False,
+        input_formats=TRIP_TIME_FORMATS,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        show_hidden_initial=True,
+    )
+    incident_note = forms.CharField(
+        label="Incident note (injury, damage, complaint)",
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        show_hidden_initial=True,
+    )

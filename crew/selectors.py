@@ -17,6 +17,8 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from bookings.finance import line_pay
+from bookings.models import Booking
+from bookings.trip import SLACK_AFTER_END, SLACK_BEFORE_START, trip_log_open, trip_log_window
 from crew.links import link_expires_at
 from crew.models import Assignment, ChecklistItem, CrewMember
 
@@ -26,6 +28,29 @@ class Shipmate:
     name: str
     role: str
     is_me: bool
+
+
+@dataclass(frozen=True)
+class TripLog:
+    """The charter's trip log as crew see it (the captain records it; the others read it)."""
+
+    guests_boarded: int | None
+    no_show: bool
+    departed_at: datetime | None
+    returned_at: datetime | None
+    incident_note: str
+    checked_in_names: list[str]
+
+    @property
+    def recorded(self) -> bool:
+        return bool(
+            self.guests_boarded is not None
+            or self.no_show
+            or self.departed_at
+            or self.returned_at
+            or self.incident_note
+            or self.checked_in_names
+        )
 
 
 @dataclass(frozen=True)
@@ -59,6 +84,17 @@ class CrewCard:
     details_from: datetime
     gate_code: str
     guest_phone: str
+    is_captain: bool = False
+    trip: TripLog | None = None
+    # The captain may record the trip log now; when it opens and closes.
+    can_record_trip: bool = False
+    trip_opens: datetime | None = None
+    trip_closes: datetime | None = None
+    trip_not_yet_open: bool = False
+    # "Departed now" / "Returned now": only once a departure now could be true (12 h before the start).
+    trip_now_buttons: bool = False
+    # The captain's copy of the day sheet is linked from 24 hours before the start until the end.
+    day_sheet_open: bool = False
 
     @property
     def checklist_done(self) -> int:
@@ -126,6 +162,8 @@ def crew_card(assignment: Assignment, *, now: datetime) -> CrewCard:
     opens, closes = details_window(start=booking.start, end=booking.end)
     open_now = opens <= now <= closes and not booking.is_cancelled and assignment.status != Assignment.Status.DECLINED
     meeting_point = booking.effective_meeting_point
+    is_captain = assignment.role.is_captain
+    trip_opens, trip_closes = trip_log_window(booking)
     return CrewCard(
         event_id=event.pk,
         assignment_id=assignment.pk,
@@ -157,7 +195,45 @@ def crew_card(assignment: Assignment, *, now: datetime) -> CrewCard:
         details_from=opens,
         gate_code=event.gate_code if open_now else "",
         guest_phone=booking.guest_phone if open_now else "",
+        is_captain=is_captain,
+        trip=trip_log(booking),
+        can_record_trip=_may_record_trip(booking=booking, assignment=assignment, now=now),
+        trip_opens=trip_opens,
+        trip_closes=trip_closes,
+        trip_not_yet_open=now < trip_opens,
+        trip_now_buttons=booking.start - SLACK_BEFORE_START <= now <= booking.end + SLACK_AFTER_END,
+        day_sheet_open=is_captain and open_now,
     )
+
+
+def trip_log(booking: Booking) -> TripLog:
+    return TripLog(
+        guests_boarded=booking.guests_boarded,
+        no_show=booking.no_show,
+        departed_at=booking.departed_at,
+        returned_at=booking.returned_at,
+        incident_note=booking.incident_note,
+        checked_in_names=list(booking.checked_in_names or []),
+    )
+
+
+def _may_record_trip(*, booking: Booking, assignment: Assignment | None, now: datetime) -> bool:
+    return (
+        assignment is not None
+        and assignment.role.is_captain
+        and assignment.status != Assignment.Status.DECLINED
+        and trip_log_open(booking, now=now)
+    )
+
+
+def crew_may_record_trip(*, booking: Booking, member: CrewMember, now: datetime | None = None) -> bool:
+    """``member`` is the captain of ``booking`` (not declined, charter not cancelled) and the log is open."""
+    assignment = (
+        Assignment.objects.select_related("role")
+        .filter(event__booking=booking, crew_member=member, crew_member__active=True)
+        .first()
+    )
+    return _may_record_trip(booking=booking, assignment=assignment, now=now or timezone.now())
 
 
 def crew_cards_upcoming(*, member: CrewMember, now: datetime | None = None) -> list[CrewCard]:

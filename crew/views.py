@@ -20,7 +20,7 @@ from functools import wraps
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
 from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -30,15 +30,18 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.core import is_ratelimited
 
+from bookings.services import booking_trip_record
 from charterops.audit import acting_as
-from crew.forms import ChecklistForm, DeclineForm, NewLinkForm, TimeOffForm
+from crew.forms import ChecklistForm, DeclineForm, NewLinkForm, TimeOffForm, TripLogForm
 from crew.ical import crew_calendar
 from crew.links import LinkError, link_check, link_expires_at
 from crew.models import ChecklistItem, CrewMember, TimeOff
 from crew.selectors import (
+    TripLog,
     crew_calendar_assignments,
     crew_card_for_event,
     crew_cards_upcoming,
+    crew_may_record_trip,
     crew_own_assignment,
     crew_session_member,
     crew_time_off_upcoming,
@@ -205,17 +208,27 @@ def home(request: HttpRequest) -> HttpResponse:
     member = request.crew_member
     cards = crew_cards_upcoming(member=member)
     calendar_url = settings.CHARTEROPS_BASE_URL + reverse("crew:calendar", kwargs={"token": member.calendar_token})
-    return render(request, "crew/home.html", {"member": member, "cards": cards, "calendar_url": calendar_url})
+    # webcal:// opens the phone's "subscribe to calendar" screen instead of downloading the file.
+    webcal_url = "webcal://" + calendar_url.split("://", 1)[-1]
+    context = {"member": member, "cards": cards, "calendar_url": calendar_url, "webcal_url": webcal_url}
+    return render(request, "crew/home.html", context)
 
 
 @require_GET
 @crew_required
 def event(request: HttpRequest, event_id: int) -> HttpResponse:
+    return _event_page(request, event_id)
+
+
+def _event_page(request: HttpRequest, event_id: int, *, trip_form: TripLogForm | None = None, status: int = 200):
     card = crew_card_for_event(member=request.crew_member, event_id=event_id)
     if card is None:
         raise Http404("No such event.")  # someone else's, another brand's or made up: all look the same
     with timezone.override(card.zone):
-        return render(request, "crew/event.html", {"member": request.crew_member, "card": card})
+        if trip_form is None and card.can_record_trip:
+            trip_form = TripLogForm(initial=_trip_initial(card.trip))
+        context = {"member": request.crew_member, "card": card, "trip_form": trip_form}
+        return render(request, "crew/event.html", context, status=status)
 
 
 def _own_or_404(request: HttpRequest, event_id: int):
@@ -272,6 +285,64 @@ def checklist(request: HttpRequest, event_id: int, item_id: int) -> HttpResponse
     else:
         checklist_item_set(item=item, member=request.crew_member, done=form.cleaned_data["done"])
     return redirect(f"{reverse('crew:event', kwargs={'event_id': event_id})}#checklist")
+
+
+def _trip_initial(trip: TripLog) -> dict:
+    return {name: getattr(trip, name) for name in TripLogForm.base_fields}
+
+
+NOW_BUTTONS = {"departed": ("departed_at", "Departure recorded."), "returned": ("returned_at", "Return recorded.")}
+
+
+@require_POST
+@crew_required
+def trip(request: HttpRequest, event_id: int) -> HttpResponse:
+    """The captain's check-in: "Departed now", "Returned now", or the trip log form (only the
+    fields changed on the page are recorded: see :class:`~crew.forms.TripLogForm`)."""
+    assignment = _own_or_404(request, event_id)
+    booking = assignment.event.booking
+    back = redirect(f"{reverse('crew:event', kwargs={'event_id': event_id})}#trip")
+    if not crew_may_record_trip(booking=booking, member=request.crew_member):
+        if not assignment.role.is_captain:
+            return HttpResponseForbidden("Only the captain records the trip log.")
+        messages.error(request, "The trip log is closed for you now. Call the office to change it.")
+        return back
+    member = request.crew_member
+    if request.POST.get("now") in NOW_BUTTONS:
+        field, done = NOW_BUTTONS[request.POST["now"]]
+        if getattr(booking, field) is not None:  # a second tap, or another phone: keep the first time
+            messages.info(request, "Already recorded. Change the time in the trip log if it is wrong.")
+            return back
+        try:
+            # To the minute: the time field on the page shows minutes, and resaving it changes nothing.
+            booking_trip_record(
+                booking=booking, crew_member=member, **{field: timezone.now().replace(second=0, microsecond=0)}
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, done)
+        return back
+    form = TripLogForm(request.POST)
+    with timezone.override(booking.tenant.zone):  # the typed times are the brand's wall clock
+        valid = form.is_valid()
+        changed = form.changed_data if valid else []
+    if valid:
+        try:
+            saved = booking_trip_record(
+                booking=booking, crew_member=member, **{name: form.cleaned_data[name] for name in changed}
+            )
+        except ValidationError as exc:
+            for field, errors in _errors_by_field(exc).items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, "Trip log saved." if saved else "Nothing to change in the trip log.")
+            return back
+    return _event_page(request, event_id, trip_form=form, status=400)
+
+
+def _errors_by_field(exc: ValidationError) -> dict[str | None, list[str]]:
+    return exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
