@@ -126,7 +126,7 @@ class BookingAssignmentInline(TenantScopedInline, admin.TabularInline):
             )
         )
 
-    @admin.display(description="invitation email")
+    @admin.display(description="invitation")
     def invitation(self, obj: Assignment):
         if obj.pk is None:
             return "Sent after saving."
@@ -364,7 +364,6 @@ class BookingAdmin(
     # --- the form as staff type into it ----------------------------------------------
     class Media:
         js = ("bookings/booking_form.js",)
-        css = {"all": ("bookings/booking_form.css",)}
 
     def get_urls(self):
         return [

@@ -28,6 +28,7 @@ CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 INSTALLED_APPS = [
     # First, so its admin home (with "needs attention") overrides Django's.
     "operations",
+    "charterops",  # its static files (the admin's stylesheet)
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

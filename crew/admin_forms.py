@@ -71,6 +71,12 @@ def crew_member_choices_set(formset, *, booking: Booking | None) -> None:
 
     People already on the charter stay in the list whatever their state, so their row keeps its value.
     """
+    for name in ("crew_member", "role"):
+        # A crew row is a line of short values: no add/change/delete/view icons beside each choice.
+        widget = getattr(formset.form.base_fields.get(name), "widget", None)
+        for flag in ("can_add_related", "can_change_related", "can_delete_related", "can_view_related"):
+            if hasattr(widget, flag):
+                setattr(widget, flag, False)
     field = formset.form.base_fields.get("crew_member")
     if field is None:
         return
