@@ -67,6 +67,8 @@ class Tenant(models.Model):
 
     class Meta:
         ordering = ["name"]
+        # Staff say "brand"; the code says tenant (one operator, several brands).
+        verbose_name = "brand"
 
     def __str__(self) -> str:
         return self.name
@@ -77,7 +79,7 @@ class Tenant(models.Model):
 
 
 class Boat(models.Model):
-    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="boats")
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="boats", verbose_name="brand")
     name = models.CharField(max_length=120)
     capacity = models.PositiveSmallIntegerField(
         "passenger capacity",
@@ -119,7 +121,7 @@ class Booking(models.Model):
         CANCELLED = "cancelled", "Cancelled"
         WEATHER_OWED = "weather_owed", "Weather-owed"
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="bookings")
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="bookings", verbose_name="brand")
     boat = models.ForeignKey(Boat, on_delete=models.PROTECT, related_name="bookings")
     source = models.CharField(max_length=20, choices=Source.choices, default=Source.BOATSETTER)
     external_reference = models.CharField(
@@ -342,7 +344,7 @@ class CalendarEntry(models.Model):
         ACTIVE = "active", "Active"
         CANCELLED = "cancelled", "Cancelled"
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="calendar_entries")
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="calendar_entries", verbose_name="brand")
     booking = models.OneToOneField(
         Booking, on_delete=models.CASCADE, null=True, blank=True, related_name="calendar_entry"
     )

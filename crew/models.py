@@ -68,7 +68,9 @@ class CrewMember(models.Model):
     roles = models.ManyToManyField(Role, blank=True, related_name="crew_members")
     default_hourly_rate = models.DecimalField(**MONEY, default=ZERO, validators=[MinValueValidator(ZERO)])
     active = models.BooleanField(default=True)
-    tenants = models.ManyToManyField(Tenant, related_name="crew_members", help_text="Brands this person works for.")
+    tenants = models.ManyToManyField(
+        Tenant, related_name="crew_members", verbose_name="brands", help_text="Brands this person works for."
+    )
     # Secret part of the private iCal feed URL; replace it to cut off a leaked feed.
     calendar_token = models.CharField(max_length=64, unique=True, default=new_calendar_token, editable=False)
 
