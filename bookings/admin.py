@@ -23,10 +23,9 @@ from bookings.admin_trip import (
     trip_log_save,
     trip_log_split,
 )
-from bookings.forms import BoatAdminForm, CalendarEntryAdminForm
-from bookings.models import Boat, Booking, CalendarEntry, Tenant
+from bookings.models import Booking
 from bookings.selectors import bookings_for_list
-from bookings.services import boat_save, booking_save, calendar_entry_save
+from bookings.services import booking_save
 from charterops.tenancy import (
     BrandZoneAdmin,
     TenantScopedAdmin,
@@ -39,48 +38,6 @@ from crew.models import Assignment, CrewEvent
 from crew.services import assignment_remove, assignment_save, crew_invite_resend
 from outbox.models import Effect
 from outbox.services import effect_retry
-
-# Where a brand's pages and mail go: only superusers see or change these.
-INFRASTRUCTURE_FIELDS = ("guest_domain", "s3_bucket", "cloudfront_distribution_id", "sender_email")
-
-
-@admin.register(Tenant)
-class TenantAdmin(TenantScopedAdmin):
-    tenant_path = "id"
-    list_display = ("name", "timezone", "guest_domain", "s3_bucket", "cloudfront_distribution_id", "sender_email")
-    search_fields = ("name", "slug", "guest_domain")
-    prepopulated_fields = {"slug": ("name",)}
-    filter_horizontal = ("staff",)
-
-    def has_add_permission(self, request):
-        return request.user.is_superuser
-
-    def has_delete_permission(self, request, obj=None):
-        return request.user.is_superuser
-
-    def get_list_display(self, request):
-        if request.user.is_superuser:
-            return self.list_display
-        return tuple(f for f in self.list_display if f not in INFRASTRUCTURE_FIELDS)
-
-    def get_exclude(self, request, obj=None):
-        # Staff of a brand could otherwise point its pages and mail at another brand's bucket and sender.
-        return () if request.user.is_superuser else INFRASTRUCTURE_FIELDS
-
-    def get_readonly_fields(self, request, obj=None):
-        return () if request.user.is_superuser else ("staff",)
-
-
-@admin.register(Boat)
-class BoatAdmin(TenantScopedAdmin):
-    form = BoatAdminForm
-    list_display = ("name", "tenant", "capacity", "turnaround_minutes", "default_meeting_point")
-    list_filter = ("tenant",)
-    list_select_related = ("tenant",)
-    search_fields = ("name",)
-
-    def save_model(self, request, obj, form, change):
-        boat_save(boat=obj, validate=False)
 
 
 class BookingAssignmentInline(TenantScopedInline, admin.TabularInline):
@@ -470,33 +427,5 @@ class BookingAdmin(
         self.message_user(request, f"{count} failed side effect(s) queued again.", messages.SUCCESS)
 
 
-@admin.register(CalendarEntry)
-class CalendarEntryAdmin(
-    BrandZoneAdmin, ClashCheckedAdmin, TenantScopedHistoryMixin, TenantScopedAdmin, SimpleHistoryAdmin
-):
-    form = CalendarEntryAdminForm
-    list_display = ("title", "tenant", "boat", "kind", "local_start", "local_end", "status", "created_by", "clash_flag")
-    list_filter = ("tenant", "kind", "status", OverrideFilter, ("start", admin.DateFieldListFilter))
-    list_select_related = ("tenant", "created_by_user", "booking", "boat")
-    search_fields = ("title", "booking__guest_name", "booking__external_reference")
-    date_hierarchy = "start"
-    autocomplete_fields = ("booking", "boat")
-    readonly_fields = ("created_by_user", "created_by_service", "created_at", "updated_at", "conflict_override_reason")
-    fieldsets = (
-        (None, {"fields": ("tenant", "kind", "boat", "title", "start", "end", "status", "booking")}),
-        ("Availability", {"fields": ("conflict_override_reason", "override_reason")}),
-        ("Record", {"fields": ("created_by_user", "created_by_service", "created_at", "updated_at")}),
-    )
-
-    @admin.display(description="start (local)", ordering="start")
-    def local_start(self, obj: CalendarEntry) -> str:
-        return f"{timezone.localtime(obj.start, obj.tenant.zone):%Y-%m-%d %H:%M}"
-
-    @admin.display(description="end (local)", ordering="end")
-    def local_end(self, obj: CalendarEntry) -> str:
-        return f"{timezone.localtime(obj.end, obj.tenant.zone):%Y-%m-%d %H:%M}"
-
-    def save_model(self, request, obj, form, change):
-        calendar_entry_save(
-            entry=obj, actor=request.user, validate=False, override_reason=form.cleaned_data.get("override_reason", "")
-        )
+# Brands, boats and the calendar entries have their own modules; importing them registers them.
+from bookings import admin_brands, admin_calendar  # noqa: E402, F401
