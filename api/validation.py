@@ -192,7 +192,16 @@ class Reader:
         if parsed.tzinfo is None or parsed.utcoffset() is None:
             self.error(field, "Give a UTC offset (e.g. -07:00 or Z): times without one are ambiguous.")
             return None
-        return parsed
+        return self._in_utc(field, parsed)
+
+    def _in_utc(self, field: str, parsed: dt.datetime) -> dt.datetime | None:
+        """The time in UTC: the database then never sees an offset it cannot store (PostgreSQL refuses
+        offsets beyond about 16 hours), and a time at the calendar's edge that has no UTC form is a 400."""
+        try:
+            return parsed.astimezone(dt.UTC)
+        except (OverflowError, ValueError):
+            self.error(field, "Out of range: give a time between the years 1 and 9999.")
+            return None
 
     def array(self, field: str, *, required: bool = False, max_items: int) -> list | None:
         value = self._get(field, required)

@@ -251,7 +251,11 @@ def _cursor_decode(reader: Reader, value: str) -> tuple[dt.datetime, int] | None
     if start.tzinfo is None:
         reader.error("cursor", "Not a cursor this API returned.")
         return None
-    return start, pk
+    try:
+        return start.astimezone(dt.UTC), pk
+    except (OverflowError, ValueError):
+        reader.error("cursor", "Not a cursor this API returned.")
+        return None
 
 
 def calendar_entries_list(request: HttpRequest) -> JsonResponse:

@@ -233,3 +233,18 @@ def test_list_query_count_does_not_grow_with_rows(
     with django_assert_max_num_queries(2):
         response = api.get(URL, headers={"X-Dashboard-Token": dashboard_token})
     assert len(response.json()["results"]) == 24
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "0606-01-20T16:08:52-18:58",  # an offset PostgreSQL cannot store (found by schemathesis)
+        "0001-01-01T00:00:00+14:00",  # before year 1 in UTC
+        "9999-12-31T23:59:59-14:00",  # after year 9999 in UTC
+    ],
+)
+def test_times_at_the_calendars_edges_are_a_clear_answer_never_a_500(api, tenant, dashboard_token, value):
+    listing = api.get(URL, {"start": value}, headers={"X-Dashboard-Token": dashboard_token})
+    assert listing.status_code in (200, 400), listing.content
+    created = post(api, dashboard_token, valid_body(start=value, end="9999-12-31T23:59:59Z"))
+    assert created.status_code in (201, 400), created.content
