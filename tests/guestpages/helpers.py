@@ -94,9 +94,19 @@ class SeaweedFS:
         self.tmp = tmp
         names = ("master.port", "master.port.grpc", "volume.port", "volume.port.grpc", "filer.port",
                  "filer.port.grpc", "s3.port", "s3.port.grpc", "metricsPort")  # fmt: skip
-        self.ports = {name: free_port() for name in names}
+        self.names = names
+        self.ports = self._distinct_ports()
         self.proc: subprocess.Popen | None = None
         self.log = tmp / "weed.log"
+
+    def _distinct_ports(self) -> dict[str, int]:
+        # Nine separate "free port" probes can hand back the same port twice.
+        ports: list[int] = []
+        while len(ports) < len(self.names):
+            port = free_port()
+            if port not in ports:
+                ports.append(port)
+        return dict(zip(self.names, ports, strict=True))
 
     @property
     def url(self) -> str:
@@ -115,8 +125,22 @@ class SeaweedFS:
             config=Config(signature_version="s3v4", retries={"max_attempts": 0}, connect_timeout=1, read_timeout=5),
         )
 
-    def start(self) -> None:
-        identities = self.tmp / "identities.json"
+    def start(self, attempts: int = 3) -> None:
+        """Start weed; a port another process took between the probe and weed's bind means new ports, again."""
+        for attempt in range(attempts):
+            try:
+                self._start_once(self.tmp / f"run{attempt}")
+                return
+            except AssertionError:
+                if attempt == attempts - 1 or "address already in use" not in self.log.read_text():
+                    raise
+                self.stop()
+                self.ports = self._distinct_ports()
+
+    def _start_once(self, tmp: Path) -> None:
+        tmp.mkdir()
+        self.log = tmp / "weed.log"
+        identities = tmp / "identities.json"
         identities.write_text(
             json.dumps(
                 {
@@ -130,7 +154,7 @@ class SeaweedFS:
                 }
             )
         )
-        data = self.tmp / "data"
+        data = tmp / "data"
         data.mkdir()
         command = [
             str(self.binary), "server", f"-dir={data}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
