@@ -31,6 +31,7 @@ from charterops.tenancy import (
     TenantScopedAdmin,
     TenantScopedHistoryMixin,
     TenantScopedInline,
+    brand_zone_for,
     tenant_ids_for,
 )
 from crew.admin_forms import AssignmentInlineFormSet, crew_member_choices_set
@@ -164,8 +165,7 @@ class StartFilter(admin.SimpleListFilter):
         if value is None:
             return queryset
         now = timezone.now()
-        brand = request.user.tenants.order_by("name").first() if not request.user.is_superuser else None
-        zone = brand.zone if brand is not None else timezone.get_current_timezone()
+        zone = brand_zone_for(request)
         midnight = timezone.localtime(now, zone).replace(hour=0, minute=0, second=0, microsecond=0)
 
         def day(n: int):

@@ -18,7 +18,14 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from bookings.availability import ConflictError
 from bookings.forms import add_conflict_errors
-from charterops.tenancy import TenantScopedAdmin, TenantScopedHistoryMixin, render_now, scope_to_user, tenant_ids_for
+from charterops.tenancy import (
+    TenantScopedAdmin,
+    TenantScopedHistoryMixin,
+    brand_zone_for,
+    render_now,
+    scope_to_user,
+    tenant_ids_for,
+)
 from crew.availability import time_off_clashes
 from crew.models import (
     Credential,
@@ -83,13 +90,7 @@ class TimeOffFormSet(forms.BaseInlineFormSet):
 def crew_zone(request, member: CrewMember | None = None):
     """The zone time off is typed and shown in: the crew member's first brand's, else the staff user's."""
     brand = member.tenants.order_by("name").first() if member is not None and member.pk else None
-    if brand is None:
-        brand = request.user.tenants.order_by("name").first() if not request.user.is_superuser else None
-    if brand is None:
-        from bookings.models import Tenant
-
-        brand = Tenant.objects.order_by("name").first()
-    return brand.zone if brand is not None else timezone.get_default_timezone()
+    return brand.zone if brand is not None else brand_zone_for(request)
 
 
 class TimeOffInline(admin.TabularInline):
