@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 import zoneinfo
 from decimal import Decimal
 
@@ -69,6 +70,17 @@ class Tenant(models.Model):
         ordering = ["name"]
         # Staff say "brand"; the code says tenant (one operator, several brands).
         verbose_name = "brand"
+        # A brand's public infrastructure is its own: sharing one would publish one brand's
+        # pages into another's bucket, or invalidate another's CDN.
+        constraints = [
+            models.UniqueConstraint(fields=["guest_domain"], name="brand_unique_guest_domain"),
+            models.UniqueConstraint(fields=["s3_bucket"], name="brand_unique_s3_bucket"),
+            models.UniqueConstraint(
+                fields=["cloudfront_distribution_id"],
+                condition=~Q(cloudfront_distribution_id=""),
+                name="brand_unique_cloudfront_distribution",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -76,6 +88,10 @@ class Tenant(models.Model):
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.timezone)
+
+
+def new_export_token() -> str:
+    return secrets.token_urlsafe(32)
 
 
 class Boat(models.Model):
@@ -93,6 +109,8 @@ class Boat(models.Model):
         validators=[MaxValueValidator(24 * 60)],
         help_text="Cleaning and provisioning after each charter: the boat cannot start another one sooner.",
     )
+    # The secret in the boat's own iCal export URL; regenerating it revokes the old URL.
+    export_token = models.CharField(max_length=64, unique=True, default=new_export_token, editable=False)
 
     class Meta:
         ordering = ["tenant__name", "name"]
@@ -113,6 +131,8 @@ class Booking(models.Model):
     class Source(models.TextChoices):
         BOATSETTER = "boatsetter", "Boatsetter"
         GETMYBOAT = "getmyboat", "GetMyBoat"
+        CLICKANDBOAT = "clickandboat", "Click&Boat"
+        SAMBOAT = "samboat", "SamBoat"
         DIRECT = "direct", "Direct"
         OTHER = "other", "Other"
 
@@ -338,6 +358,8 @@ class CalendarEntry(models.Model):
         CHARTER = "charter", "Charter"
         MAINTENANCE = "maintenance", "Maintenance"
         BLACKOUT = "blackout", "Blackout"
+        # A marketplace hold: an event of a boat's marketplace feed, not yet entered as a booking.
+        MARKETPLACE = "marketplace", "Marketplace hold"
         OTHER = "other", "Other"
 
     class Status(models.TextChoices):
@@ -366,6 +388,27 @@ class CalendarEntry(models.Model):
         blank=True,
         help_text="Why this block was saved although a confirmed charter is on the boat then.",
     )
+    # Marketplace holds only: which feed event this is, and the booking staff entered for it.
+    feed = models.ForeignKey(
+        "MarketplaceFeed", on_delete=models.PROTECT, null=True, blank=True, related_name="holds"
+    )
+    external_uid = models.CharField("event UID", max_length=255, blank=True)
+    recurrence_id = models.CharField(
+        max_length=40, blank=True, help_text="UTC start of this occurrence of a recurring event (ISO 8601)."
+    )
+    external_reference = models.CharField(
+        max_length=80, blank=True, help_text="The marketplace's booking id, when the event carries one."
+    )
+    claimed_by = models.ForeignKey(
+        Booking,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="claimed_holds",
+        help_text="The booking staff entered for this marketplace hold.",
+    )
+    # Bumped on every change the boat's export feed shows (iCal SEQUENCE).
+    sequence = models.PositiveIntegerField(default=0, editable=False)
     created_by_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -382,6 +425,12 @@ class CalendarEntry(models.Model):
         verbose_name_plural = "calendar entries"
         constraints = [
             models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="calendar_entry_end_after_start"),
+            # One hold per feed event (and occurrence): syncing twice finds the same row.
+            models.UniqueConstraint(
+                fields=["feed", "external_uid", "recurrence_id"],
+                condition=Q(feed__isnull=False),
+                name="calendar_entry_one_hold_per_feed_event",
+            ),
         ]
         indexes = [
             models.Index(fields=["tenant", "start"]),
@@ -419,3 +468,46 @@ class CalendarEntry(models.Model):
 
     def validate_constraints(self, exclude=None) -> None:
         """The check constraint is the database's backstop; :meth:`clean` reports it on the field."""
+
+
+class MarketplaceFeed(models.Model):
+    """A boat's calendar as one marketplace exports it (an iCal URL), and how its last sync went."""
+
+    class Health(models.TextChoices):
+        NEW = "new", "Not fetched yet"
+        OK = "ok", "OK"
+        FAILING = "failing", "Failing"
+
+    boat = models.ForeignKey(Boat, on_delete=models.PROTECT, related_name="marketplace_feeds")
+    source = models.CharField(max_length=20, choices=Booking.Source.choices)
+    # A secret: marketplaces put a token in it. Never logged in full, never shown to crew.
+    url = models.TextField("feed URL", help_text="The marketplace's iCal export URL for this boat (https).")
+    active = models.BooleanField(default=True)
+    health = models.CharField(max_length=10, choices=Health.choices, default=Health.NEW, editable=False)
+    last_fetched_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_status = models.CharField(
+        max_length=120, blank=True, editable=False, help_text="HTTP status or outcome of the last fetch."
+    )
+    last_error = models.TextField(blank=True, editable=False)
+    failing_since = models.DateTimeField(null=True, blank=True, editable=False)
+    # Staff are emailed once per failure streak and once when it ends.
+    failure_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
+    etag = models.CharField(max_length=255, blank=True, editable=False)
+    last_modified = models.CharField(max_length=64, blank=True, editable=False)
+    events_seen = models.PositiveIntegerField(default=0, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["boat__tenant__name", "boat__name", "source"]
+        verbose_name = "marketplace feed"
+        constraints = [
+            models.UniqueConstraint(fields=["boat", "source"], name="marketplace_feed_one_per_boat_and_source"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_source_display()} feed of {self.boat}"
+
+    @property
+    def tenant(self) -> Tenant:
+        return self.boat.tenant

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "crew",
     "guestpages",
     "outbox",
+    "marketplaces",
     "api",
 ]
 
@@ -182,6 +183,8 @@ CELERY_BEAT_SCHEDULE = {
     "api-idempotency-purge": {"task": "api.purge_idempotency_records", "schedule": 3600.0},
     # Idempotent (one notice row per credential, expiry and threshold): hourly costs nothing extra.
     "crew-credential-expiry": {"task": "crew.notify_expiring_credentials", "schedule": 3600.0},
+    # Marketplaces poll their own imports hourly; every 15 minutes keeps the double-sale window small.
+    "marketplace-feeds-sync": {"task": "marketplaces.sync_feeds", "schedule": 900.0},
 }
 
 # --- Outbox ------------------------------------------------------------------
@@ -192,6 +195,13 @@ OUTBOX_BACKOFF_BASE_SECONDS = env.float("OUTBOX_BACKOFF_BASE_SECONDS", default=5
 OUTBOX_BACKOFF_MAX_SECONDS = env.float("OUTBOX_BACKOFF_MAX_SECONDS", default=1800.0)
 # The relay re-enqueues QUEUED effects the broker has not confirmed after this long.
 OUTBOX_RELAY_STALE_SECONDS = env.int("OUTBOX_RELAY_STALE_SECONDS", default=120)
+
+# --- Marketplace feeds --------------------------------------------------------
+# Off in production: a feed URL may never reach loopback, private or link-local addresses, nor plain http.
+# The tests turn it on for their local feed server.
+MARKETPLACE_FEED_ALLOW_PRIVATE_HOSTS = env.bool("MARKETPLACE_FEED_ALLOW_PRIVATE_HOSTS", default=False)
+MARKETPLACE_FEED_TIMEOUT_SECONDS = env.float("MARKETPLACE_FEED_TIMEOUT_SECONDS", default=20.0)
+MARKETPLACE_FEED_MAX_BYTES = env.int("MARKETPLACE_FEED_MAX_BYTES", default=5 * 1024 * 1024)
 
 # --- Guest pages -------------------------------------------------------------
 # "local": pages are files under MEDIA_ROOT/guestpages/<tenant>/ served by the dev server at /g/<slug>.
