@@ -4,7 +4,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: run test test-fast lint format worker beat bench clean check
+.PHONY: run test test-fast lint format worker beat bench clean check prod-smoke
+
+# The laptop configuration: debug is off unless asked for, so these targets ask; links in email
+# point at the port the demo serves on. Values already in the environment win.
+DEV_TARGETS := run worker beat check test test-fast
+$(DEV_TARGETS): export DJANGO_DEBUG ?= 1
+$(DEV_TARGETS): export CHARTEROPS_BASE_URL ?= http://127.0.0.1:$(PORT)
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -26,7 +32,7 @@ run: $(VENV)/.runtime
 
 test: $(VENV)/.dev
 	$(BIN)/python manage.py makemigrations --check --dry-run
-	node --test guestpages/cloudfront/
+	node --test guestpages/cloudfront/ marketplaces/node/
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # Everything but the slow subprocess and browser tests.
@@ -52,6 +58,11 @@ beat: $(VENV)/.runtime
 
 bench: $(VENV)/.dev
 	$(BIN)/python bench/run_all.py
+
+# The production layout on this machine (gunicorn, a celery worker and beat, PostgreSQL, Redis,
+# SeaweedFS as S3, moto for SES and CloudFront), debug off, one booking walked through over HTTP.
+prod-smoke: $(VENV)/.dev
+	$(BIN)/python scripts/prod_smoke.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 media .pytest_cache

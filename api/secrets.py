@@ -8,13 +8,15 @@ a JSON object with the same keys as the variables::
      "SERVICE_KEY_HASH_PREVIOUS": "$2b$12$...", "SERVICE_KEY_PREVIOUS_EXPIRES_AT": "2026-01-02T03:04:05+00:00"}
 
 The secret is re-read after ``CHARTEROPS_SECRETS_TTL_SECONDS``, so a rotation
-reaches every process within that time without a deploy.
+reaches every process within that time without a deploy. The same secret may also
+hold ``DJANGO_SECRET_KEY`` (and ``DJANGO_SECRET_KEY_FALLBACKS``), read once when a
+process starts (charterops/secret_key.py). AWS itself is reached through
+charterops/secrets_store.py.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import threading
 import time
@@ -23,6 +25,8 @@ from typing import Any
 
 from django.conf import settings
 from django.utils.dateparse import parse_datetime
+
+from charterops import secrets_store
 
 logger = logging.getLogger(__name__)
 
@@ -70,26 +74,18 @@ def _from_mapping(values: dict[str, Any]) -> ApiSecrets:
     )
 
 
-def secrets_client():
-    import boto3
-
-    return boto3.client(
-        "secretsmanager", region_name=settings.AWS_S3_REGION_NAME, endpoint_url=settings.AWS_SECRETS_ENDPOINT_URL
-    )
+def _store() -> dict[str, Any]:
+    return {"region_name": settings.AWS_S3_REGION_NAME, "endpoint_url": settings.AWS_SECRETS_ENDPOINT_URL}
 
 
 def secret_read(secret_id: str) -> dict[str, Any]:
-    """The JSON object stored in ``secret_id`` (AWSCURRENT)."""
-    value = secrets_client().get_secret_value(SecretId=secret_id)["SecretString"]
-    data = json.loads(value)
-    if not isinstance(data, dict):
-        raise ValueError(f"secret {secret_id} is not a JSON object")
-    return data
+    """The JSON object stored in ``secret_id`` (AWSCURRENT), through charterops.secrets_store."""
+    return secrets_store.secret_read(secret_id, **_store())
 
 
 def secret_write(secret_id: str, values: dict[str, Any]) -> None:
     """Store ``values`` as the new current version of ``secret_id``."""
-    secrets_client().put_secret_value(SecretId=secret_id, SecretString=json.dumps(values, sort_keys=True))
+    secrets_store.secret_write(secret_id, values, **_store())
     secrets_reset()
 
 

@@ -1,11 +1,11 @@
 from django.urls import path
 
-from api import views
+from api import health, views
 
 app_name = "api"
 
 urlpatterns = [
-    path("health", views.health, name="health"),
+    path("health", health.health, name="health"),
     path("openapi.json", views.openapi, name="openapi"),
     path("calendar/entries", views.calendar_entries, name="calendar-entries"),
     path("events", views.events, name="events"),

@@ -8,6 +8,7 @@ no outside service is needed.
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import statistics
 import subprocess
@@ -37,6 +38,10 @@ def bench_env(tmp: Path, **extra: str) -> dict[str, str]:
             # DEBUG off: no per-query log; no HTTPS redirect for the in-process client.
             "DJANGO_DEBUG": "false",
             "DJANGO_SECURE_SSL_REDIRECT": "false",
+            # Debug off needs a real key and base URL; admin pages render without `collectstatic`.
+            "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+            "CHARTEROPS_BASE_URL": "http://127.0.0.1:8000",
+            "DJANGO_STATIC_MANIFEST": "false",
         }
     )
     env.update(extra)
@@ -64,6 +69,7 @@ def django_setup_migrated(**env: str) -> Path:
     """Django on a throwaway SQLite database migrated in this process (the app's own settings otherwise)."""
     tmp = Path(tempfile.mkdtemp(prefix="charterops-bench-"))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "charterops.settings")
+    os.environ.setdefault("DJANGO_DEBUG", "1")  # the laptop configuration (debug is off unless asked for)
     os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL", f"sqlite:///{tmp / 'bench.sqlite3'}")
     os.environ["CHARTEROPS_MEDIA_ROOT"] = str(tmp / "media")
     os.environ["EMAIL_BACKEND"] = "django.core.mail.backends.locmem.EmailBackend"

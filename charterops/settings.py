@@ -7,8 +7,14 @@ them all.
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
+
+from charterops import secrets_store
+from charterops.logconfig import logging_config
+from charterops.secret_key import secret_keys
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -16,14 +22,34 @@ env = environ.Env()
 # A developer's .env is read if present; the environment always wins.
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-DEBUG = env.bool("DJANGO_DEBUG", default=True)
-# The default key is only good for a laptop; `check --deploy` flags it in production.
-SECRET_KEY = env.str(
-    "DJANGO_SECRET_KEY",
-    default="django-insecure-dev-only-key-change-me-0123456789abcdefghijklmnopqrstuvwxyz",
+# Fail closed: debug (and the public development key with it) only when the environment asks for it;
+# `make run`, `make worker` and the test settings do.
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+# Read raw (a random key may start with "$", which django-environ would expand). With debug off the web
+# app, every management command and the Celery worker and beat refuse to start without a real key.
+SECRET_KEY, SECRET_KEY_FALLBACKS = secret_keys(
+    env.ENVIRON,
+    debug=DEBUG,
+    read_secret=lambda secret_id: secrets_store.secret_read(
+        secret_id,
+        region_name=env.str("AWS_DEFAULT_REGION", default="us-east-1"),
+        endpoint_url=env.str("AWS_SECRETS_ENDPOINT_URL", default="") or None,
+    ),
 )
-ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
-CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+
+# --- Links in email are built from this, never from a request's Host header ---
+CHARTEROPS_BASE_URL = env.str("CHARTEROPS_BASE_URL", default="http://127.0.0.1:8000" if DEBUG else "").rstrip("/")
+if not CHARTEROPS_BASE_URL:
+    raise ImproperlyConfigured(
+        "CHARTEROPS_BASE_URL is not set: set it to the address staff and crew open, e.g. https://ops.example.com "
+        "(magic links, guest pages and the allowed host are built from it)."
+    )
+_BASE = urlsplit(CHARTEROPS_BASE_URL)
+ALLOWED_HOSTS = env.list(
+    "DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"] if DEBUG else [_BASE.hostname]
+)
+# The app's own origin is always trusted (the admin's forms post to it); add others here.
+CSRF_TRUSTED_ORIGINS = [f"{_BASE.scheme}://{_BASE.netloc}", *env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])]
 
 INSTALLED_APPS = [
     # First, so its admin home (with "needs attention") overrides Django's.
@@ -47,6 +73,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Production serves its collected static files itself (gunicorn, no separate file server);
+    # with debug on, runserver serves them.
+    *([] if DEBUG else ["whitenoise.middleware.WhiteNoiseMiddleware"]),
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -104,7 +133,7 @@ USE_TZ = True
 FORMAT_MODULE_PATH = ["charterops.formats"]
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env.str("DJANGO_STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 MEDIA_ROOT = Path(env.str("CHARTEROPS_MEDIA_ROOT", default=str(BASE_DIR / "media")))
 
 # Crew credential scans (licences, medical certificates) are private: a bucket with no public
@@ -114,7 +143,12 @@ CREDENTIAL_SCANS_BUCKET = env.str("CREDENTIAL_SCANS_BUCKET", default="")
 PRIVATE_MEDIA_ROOT = Path(env.str("CHARTEROPS_PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "private")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # Production: hashed, compressed names from `collectstatic` (deploy runs it before the web starts).
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if env.bool("DJANGO_STATIC_MANIFEST", default=not DEBUG)
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
     "credentials": (
         {
             "BACKEND": "storages.backends.s3.S3Storage",
@@ -139,8 +173,13 @@ STORAGES = {
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://charterops")}
 
 # --- Email -------------------------------------------------------------------
-# Default: print to the console. Production: EMAIL_BACKEND=anymail.backends.amazon_ses.EmailBackend
-EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# Default with debug on: one line per message on the console (recipient, subject, the link to click).
+# With debug off: Amazon SES through anymail, never the console, which would print magic links into
+# the system log.
+EMAIL_BACKEND = env.str(
+    "EMAIL_BACKEND",
+    default="charterops.mail.ConsoleSummaryBackend" if DEBUG else "anymail.backends.amazon_ses.EmailBackend",
+)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="charterops@localhost")
 ANYMAIL = {
     "AMAZON_SES_CLIENT_PARAMS": {
@@ -148,9 +187,6 @@ ANYMAIL = {
         **({"endpoint_url": env.str("AWS_SES_ENDPOINT_URL")} if env.str("AWS_SES_ENDPOINT_URL", default="") else {}),
     },
 }
-
-# --- Links in email are built from this, never from a request's Host header ---
-CHARTEROPS_BASE_URL = env.str("CHARTEROPS_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 # --- Celery ------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
@@ -165,6 +201,8 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# The worker and beat log through LOGGING below (JSON in production), not Celery's own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # A broker that accepts TCP but never answers must not hang a staff member's save.
 CELERY_BROKER_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -220,8 +258,10 @@ CREW_DETAILS_HOURS_BEFORE_START = env.int("CREW_DETAILS_HOURS_BEFORE_START", def
 # "Send me a new link": django-ratelimit rates on CACHES["default"] (shared by every web process).
 CREW_NEW_LINK_RATE_PER_EMAIL = env.str("CREW_NEW_LINK_RATE_PER_EMAIL", default="3/h")
 CREW_NEW_LINK_RATE_PER_IP = env.str("CREW_NEW_LINK_RATE_PER_IP", default="20/h")
-# The iCal feed also lists events that ended up to this many days ago.
-CREW_CALENDAR_PAST_DAYS = env.int("CREW_CALENDAR_PAST_DAYS", default=30)
+# The iCal feed lists events that ended up to this many days ago and start up to this many days ahead
+# (a bounded window, so the feed stays the same size as years of charters pile up).
+CREW_CALENDAR_PAST_DAYS = env.int("CREW_CALENDAR_PAST_DAYS", default=90)
+CREW_CALENDAR_FUTURE_DAYS = env.int("CREW_CALENDAR_FUTURE_DAYS", default=365)
 
 # --- Availability (availability issue) -----------------------------------------
 # Two charters of one crew member need at least this gap between them (travel between marinas).
@@ -236,6 +276,8 @@ CREDENTIAL_EXPIRY_NOTICE_DAYS = (60, 14)
 GUEST_UPLOAD_MAX_BYTES = env.int("GUEST_UPLOAD_MAX_BYTES", default=25 * 1024 * 1024)
 # Upload grants per booking, counted by the server: bounds what one leaked link can cost.
 GUEST_UPLOAD_MAX_GRANTS = env.int("GUEST_UPLOAD_MAX_GRANTS", default=200)
+# "Who's coming" (passenger list and waiver) submissions per address.
+GUEST_PASSENGERS_RATE_PER_IP = env.str("GUEST_PASSENGERS_RATE_PER_IP", default="30/h")
 # A grant never outlives the upload window either.
 GUEST_UPLOAD_GRANT_TTL_SECONDS = env.int("GUEST_UPLOAD_GRANT_TTL_SECONDS", default=15 * 60)
 # send_guest_photos refuses a zip larger than this: most mailboxes take ~25 MB after base64 (+33%).
@@ -267,35 +309,28 @@ API_PAGE_SIZE_MAX = env.int("API_PAGE_SIZE_MAX", default=500)
 # A retry with the same Idempotency-Key is answered from its record for this long; then it is purged.
 API_IDEMPOTENCY_RETENTION_HOURS = env.int("API_IDEMPOTENCY_RETENTION_HOURS", default=72)
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    # Crew magic-link and calendar tokens are credentials: request lines and paths are redacted
-    # on the loggers that print them (a logger's filter runs before any handler sees the record).
-    "filters": {"redact_crew_tokens": {"()": "crew.logfilters.RedactCrewTokens"}},
-    "formatters": {
-        "django.server": {"()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}", "style": "{"}
-    },
-    "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["redact_crew_tokens"]},
-        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server", "level": "INFO"},
-    },
-    "loggers": {
-        "django.server": {
-            "handlers": ["django.server"],
-            "level": "INFO",
-            "propagate": False,
-            "filters": ["redact_crew_tokens"],
-        },
-        "django.request": {"filters": ["redact_crew_tokens"]},
-        "django.security.csrf": {"filters": ["redact_crew_tokens"]},
-    },
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-}
+# Plain text with debug on; one JSON object per line in production (or LOG_FORMAT=json). Crew tokens
+# are redacted in both (charterops/logconfig.py).
+LOG_FORMAT = env.str("LOG_FORMAT", default="text" if DEBUG else "json")
+LOGGING = logging_config(json_lines=LOG_FORMAT == "json", level=env.str("LOG_LEVEL", default="INFO"))
+
+# --- Error reports (charterops/sentry.py strips crew tokens and query strings) ---
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from charterops.sentry import sentry_init
+
+    sentry_init(
+        dsn=SENTRY_DSN,
+        environment=env.str("SENTRY_ENVIRONMENT", default=""),
+        release=env.str("SENTRY_RELEASE", default=""),
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )
 
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
+    # A load balancer probes the instance over plain http.
+    SECURE_REDIRECT_EXEMPT = [r"^api/health$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=31536000)

@@ -165,6 +165,19 @@ def cloudfront_client():
     return client
 
 
+# The health check asks each brand's bucket, on a load balancer's clock: answer fast or fail.
+_HEALTH_CONFIG = Config(retries={"max_attempts": 1, "mode": "standard"}, connect_timeout=2, read_timeout=3)
+
+
+def bucket_check(tenant) -> None:
+    """Raise unless the brand's guest-page bucket answers HeadBucket (exists and is ours to write)."""
+    key = (settings.AWS_S3_ENDPOINT_URL, settings.AWS_S3_REGION_NAME)
+    if getattr(_local, "health_s3_key", None) != key:
+        _local.health_s3 = boto3.client("s3", endpoint_url=key[0], region_name=key[1], config=_HEALTH_CONFIG)
+        _local.health_s3_key = key
+    _local.health_s3.head_bucket(Bucket=tenant.s3_bucket)
+
+
 def publisher_for(tenant) -> Publisher:
     if settings.GUESTPAGES_BACKEND == "s3":
         cache = getattr(_local, "publishers", None)

@@ -159,7 +159,8 @@ class SeaweedFS:
         command = [
             str(self.binary), "server", f"-dir={data}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
             "-s3", f"-s3.config={identities}", "-s3.port.iceberg=0", "-s3.port.lance=0",
-            "-volume.max=5", "-master.volumeSizeLimitMB=64",
+            # Each collection (the filer's own, then each bucket) grows 7 volumes at once: room for a few.
+            "-volume.max=24", "-master.volumeSizeLimitMB=64",
             *(f"-{name}={port}" for name, port in self.ports.items()),
         ]  # fmt: skip
         self.proc = subprocess.Popen(command, stdout=self.log.open("w"), stderr=subprocess.STDOUT)
