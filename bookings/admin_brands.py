@@ -2,21 +2,70 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 
+from bookings.admin_boat_export import BoatExportAdmin
 from bookings.forms import BoatAdminForm
 from bookings.models import Boat, Tenant
 from bookings.services import boat_save
-from charterops.tenancy import (
-    TenantScopedAdmin,
-)
+from charterops.tenancy import BrandZoneAdmin, TenantScopedAdmin
 
-# Where a brand's pages and mail go: only superusers see or change these.
+# Where a brand's pages and mail go: only superusers change these (staff see them read-only).
 INFRASTRUCTURE_FIELDS = ("guest_domain", "s3_bucket", "cloudfront_distribution_id", "sender_email")
+# What else only superusers change: the slug names the brand in the API and imports; staff is who sees it.
+SUPERUSER_ONLY_FIELDS = (*INFRASTRUCTURE_FIELDS, "slug", "staff")
+# No two brands share these (bookings migration 0009 holds the same rule in the database).
+OWN_PER_BRAND = {
+    "guest_domain": "guest-site domain",
+    "s3_bucket": "S3 bucket",
+    "cloudfront_distribution_id": "CloudFront distribution",
+}
+
+
+class TenantAdminForm(forms.ModelForm):
+    """Brand form: a bucket, domain or distribution another brand uses is an error on that field.
+
+    The database constraints say the same, but the conditional one (distribution) would
+    reach the page as a message about a constraint name; this names the brand, and
+    compares without case (S3 and CloudFront treat ``Bucket`` and ``bucket`` alike).
+    """
+
+    class Meta:
+        model = Tenant
+        fields = (
+            "name",
+            "slug",
+            "guest_domain",
+            "s3_bucket",
+            "cloudfront_distribution_id",
+            "sender_email",
+            "timezone",
+            "upload_window_hours_after_end",
+            "staff",
+        )
+
+    def clean(self):
+        data = super().clean()
+        for name, label in OWN_PER_BRAND.items():
+            value = data.get(name) if name in self.fields else None
+            if not value:
+                continue
+            other = Tenant.objects.filter(**{f"{name}__iexact": value}).exclude(pk=self.instance.pk).first()
+            if other is not None:
+                self.add_error(name, f"{other.name} already uses this {label}: each brand needs its own.")
+        return data
 
 
 @admin.register(Tenant)
 class TenantAdmin(TenantScopedAdmin):
+    """Brands. Staff of a brand change its name, time zone and upload window; superusers everything.
+
+    Staff could otherwise point their brand's guest pages and mail at another brand's
+    bucket, distribution and sender (publishing into it, writing in its name).
+    """
+
+    form = TenantAdminForm
     tenant_path = "id"
     list_display = ("name", "timezone", "guest_domain", "s3_bucket", "cloudfront_distribution_id", "sender_email")
     search_fields = ("name", "slug", "guest_domain")
@@ -34,16 +83,18 @@ class TenantAdmin(TenantScopedAdmin):
             return self.list_display
         return tuple(f for f in self.list_display if f not in INFRASTRUCTURE_FIELDS)
 
-    def get_exclude(self, request, obj=None):
-        # Staff of a brand could otherwise point its pages and mail at another brand's bucket and sender.
-        return () if request.user.is_superuser else INFRASTRUCTURE_FIELDS
-
     def get_readonly_fields(self, request, obj=None):
-        return () if request.user.is_superuser else ("staff",)
+        # Read-only fields are not form fields: a crafted POST naming them changes nothing.
+        return () if request.user.is_superuser else SUPERUSER_ONLY_FIELDS
+
+    def get_prepopulated_fields(self, request, obj=None):
+        return self.prepopulated_fields if request.user.is_superuser else {}
 
 
 @admin.register(Boat)
-class BoatAdmin(TenantScopedAdmin):
+class BoatAdmin(BoatExportAdmin, BrandZoneAdmin, TenantScopedAdmin):
+    """Boats. The change page shows the boat's private export calendar URL (bookings/admin_boat_export.py)."""
+
     form = BoatAdminForm
     list_display = ("name", "tenant", "capacity", "turnaround_minutes", "default_meeting_point")
     list_filter = ("tenant",)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.core.exceptions import ObjectDoesNotExist
+from django.contrib.admin.utils import NotRelationField, get_fields_from_path
+from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -47,6 +48,60 @@ class TenantScopedAdmin(admin.ModelAdmin):
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         field = super().formfield_for_manytomany(db_field, request, **kwargs)
         return _scope_field(field, db_field.related_model, request.user)
+
+    def get_list_filter(self, request):
+        # Every related-field filter lists only what the user may see, whoever adds it later.
+        return tuple(scoped_list_filter(self.model, entry) for entry in super().get_list_filter(request))
+
+
+class ScopedRelatedFieldListFilter(admin.RelatedFieldListFilter):
+    """A filter on a related field whose choices stop at the user's brands, like the rows.
+
+    Django's own filter lists every row of the related model: another brand's name,
+    boats and crew in the sidebar. A brand-owned model (brand, boat, booking, crew
+    member...) is scoped like its choice lists; any other model (roles, credential
+    kinds) lists only the values the user's own rows use.
+    """
+
+    def field_choices(self, field, request, model_admin):
+        if tenant_ids_for(request.user) is None:
+            return super().field_choices(field, request, model_admin)
+        related = field.related_model
+        path = _CHOICE_PATHS.get(related._meta.label_lower)
+        if path is not None:
+            allowed = scope_to_user(related._default_manager.all(), request.user, path).values("pk")
+        else:
+            allowed = model_admin.get_queryset(request).distinct().values_list(f"{self.field_path}__pk", flat=True)
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        return field.get_choices(include_blank=False, limit_choices_to={"pk__in": allowed}, ordering=ordering)
+
+
+def scoped_list_filter(model, entry):
+    """``entry`` of a ``list_filter``, with a bare related-field path given the scoped filter."""
+    if not isinstance(entry, str):
+        return entry
+    try:
+        fields = get_fields_from_path(model, entry)
+    except (FieldDoesNotExist, NotRelationField):
+        return entry
+    return (entry, ScopedRelatedFieldListFilter) if fields[-1].is_relation else entry
+
+
+class SuperuserManagedAdmin(admin.ModelAdmin):
+    """Operator-wide lists every brand shares (roles, credential kinds).
+
+    Staff of any brand see them and pick them on their own pages; only superusers
+    add, change or delete them, since a change reaches every brand at once.
+    """
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
 
 
 def brand_zone_for(request, obj=None, tenant_path: str = "tenant"):
@@ -132,6 +187,7 @@ _CHOICE_PATHS = {
     "bookings.tenant": "id",
     "bookings.boat": "tenant",
     "bookings.booking": "tenant",
+    "bookings.marketplacefeed": "boat__tenant",
     "crew.crewmember": "tenants",
     "crew.crewevent": "booking__tenant",
 }

@@ -9,6 +9,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from bookings import finance
 from charterops.tenancy import (
     BrandZoneAdmin,
+    SuperuserManagedAdmin,
     TenantScopedAdmin,
     TenantScopedHistoryMixin,
     TenantScopedInline,
@@ -31,14 +32,20 @@ from crew.services import (
     assignment_remove,
     assignment_save,
     crew_calendar_token_replace,
+    crew_identity_editable_by,
     crew_invite_resend,
+    crew_member_identity_change,
     time_off_remove,
     time_off_save,
 )
+from crew.services.identity import GUARDED_FIELDS, WHO_MAY_CHANGE
 
 
 @admin.register(Role)
-class RoleAdmin(admin.ModelAdmin):
+class RoleAdmin(SuperuserManagedAdmin):
+    """Roles and the credentials they require are the operator's policy for every brand:
+    staff see and assign them, superusers change them."""
+
     list_display = ("name", "slug", "requirements")
     search_fields = ("name",)
     prepopulated_fields = {"slug": ("name",)}
@@ -56,7 +63,7 @@ class RoleAdmin(admin.ModelAdmin):
 class CrewMemberAdmin(TenantScopedAdmin):
     tenant_path = "tenants"
     list_display = ("name", "email", "phone", "role_list", "default_hourly_rate", "active")
-    list_filter = ("active", "roles", "tenants")
+    list_filter = ("active", "roles", "tenants")  # scoped to the user's brands by TenantScopedAdmin
     search_fields = ("name", "email", "phone")
     filter_horizontal = ("roles", "tenants")
     actions = ("replace_calendar_address",)
@@ -78,6 +85,44 @@ class CrewMemberAdmin(TenantScopedAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("roles")
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if obj is not None and not crew_identity_editable_by(user=request.user, member=obj):
+            # Disabled fields keep their stored value whatever a POST says.
+            for name in GUARDED_FIELDS:
+                field = form.base_fields.get(name)
+                if field is not None:
+                    field.disabled = True
+                    field.help_text = WHO_MAY_CHANGE
+        return form
+
+    def save_model(self, request, obj, form, change):
+        guarded = {name: form.cleaned_data[name] for name in GUARDED_FIELDS if change and name in form.changed_data}
+        if guarded:
+            stored = CrewMember.objects.get(pk=obj.pk)
+            for name in guarded:
+                setattr(obj, name, getattr(stored, name))
+        obj.save()
+        if not guarded:
+            return
+        record = crew_member_identity_change(member=obj, user=request.user, **guarded)
+        if record is not None and "email" in record.changed_fields:
+            self.message_user(
+                request,
+                f"{obj.name}'s earlier crew links and sessions no longer work; their upcoming charters' links "
+                f"go to {obj.email}, and {record.old_email} is told about the change.",
+                messages.WARNING,
+            )
+        elif record is not None:
+            self.message_user(request, f"{record.old_email} is told that the phone number changed.", messages.INFO)
+
+    def get_deleted_objects(self, objs, request):
+        deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        # Deleting a person is more than switching them off: the same rule (bulk action included).
+        if any(not crew_identity_editable_by(user=request.user, member=member) for member in objs):
+            perms_needed = {*perms_needed, "crew members who also work for a brand you do not manage"}
+        return deleted, model_count, perms_needed, protected
 
     @admin.display(description="roles")
     def role_list(self, obj: CrewMember) -> str:
@@ -127,7 +172,7 @@ class ChecklistItemInline(admin.TabularInline):
 class CrewEventAdmin(BrandZoneAdmin, TenantScopedHistoryMixin, TenantScopedAdmin, SimpleHistoryAdmin):
     tenant_path = "booking__tenant"
     list_display = ("booking", "boat", "local_start", "crew_count", "checklist_progress")
-    list_filter = ("booking__tenant", "booking__status")
+    list_filter = ("booking__tenant", "booking__boat", "booking__status")
     list_select_related = ("booking__tenant", "booking__boat")
     search_fields = ("booking__guest_name", "booking__external_reference")
     date_hierarchy = "booking__start"

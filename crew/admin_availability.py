@@ -19,6 +19,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from bookings.availability import ConflictError
 from bookings.forms import add_conflict_errors
 from charterops.tenancy import (
+    SuperuserManagedAdmin,
     TenantScopedAdmin,
     TenantScopedHistoryMixin,
     brand_zone_for,
@@ -40,7 +41,9 @@ from crew.services import (
 
 
 @admin.register(CredentialKind)
-class CredentialKindAdmin(admin.ModelAdmin):
+class CredentialKindAdmin(SuperuserManagedAdmin):
+    """Operator-wide, like roles (which require them): staff see and pick them, superusers change them."""
+
     list_display = ("name", "slug", "required_by")
     search_fields = ("name",)
     prepopulated_fields = {"slug": ("name",)}

@@ -81,6 +81,28 @@ class CrewMember(models.Model):
         return self.name
 
 
+class CrewIdentityChange(models.Model):
+    """A crew member's email or phone was changed: who did it, and the address told about it.
+
+    The old address is kept here because the outbox handler that tells it runs after
+    the change, when the crew member row holds only the new one.
+    """
+
+    crew_member = models.ForeignKey(CrewMember, on_delete=models.CASCADE, related_name="identity_changes")
+    changed_fields = models.CharField(max_length=40, help_text="email, phone or both.")
+    old_email = models.EmailField()
+    new_email = models.EmailField()
+    changed_by = models.CharField(max_length=150)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "crew identity change"
+
+    def __str__(self) -> str:
+        return f"{self.crew_member}: {self.changed_fields} changed"
+
+
 class CrewEvent(models.Model):
     """The crew's side of one booking: briefing, logistics and who is aboard."""
 

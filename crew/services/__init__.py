@@ -28,6 +28,11 @@ from crew.services.crew_pages import (
     crew_new_link_request,
     crew_upcoming_for_new_link,
 )
+from crew.services.identity import (
+    crew_identity_editable_by,
+    crew_identity_notify_effect,
+    crew_member_identity_change,
+)
 from crew.services.time_off import time_off_remove, time_off_save
 
 __all__ = [
@@ -48,9 +53,12 @@ __all__ = [
     "crew_decline_notify_effect",
     "crew_event_ensure",
     "crew_event_material_change",
+    "crew_identity_editable_by",
+    "crew_identity_notify_effect",
     "crew_invite_resend",
     "crew_invite_schedule",
     "crew_invite_send_effect",
+    "crew_member_identity_change",
     "crew_new_link_request",
     "crew_upcoming_for_new_link",
     "time_off_remove",
