@@ -32,7 +32,10 @@ def _error(description: str) -> dict[str, Any]:
 
 def _errors(*codes: int) -> dict[str, Any]:
     descriptions = {
-        400: "Invalid body or parameters; `fields` names each problem.",
+        400: (
+            "Invalid body or parameters; `fields` names each problem (by path, e.g. `assignments[0].role`). "
+            "Text no database can store (a lone surrogate such as \\ud800, or NUL) is refused wherever it is."
+        ),
         401: "Missing or wrong credential.",
         405: "Method not allowed.",
         409: (
@@ -61,8 +64,38 @@ REPLAYED_HEADER = {
         "schema": {"type": "string", "enum": ["true", "false"]},
     }
 }
-DATETIME = {"type": "string", "format": "date-time", "description": "ISO-8601 with a UTC offset."}
+DATETIME = {
+    "type": "string",
+    "format": "date-time",
+    "description": "ISO-8601 with a UTC offset; in UTC between 1900-01-01T00:00:00Z and 2200-12-31T23:59:59Z.",
+}
 MONEY = {"type": "string", "pattern": r"^\d{1,8}(\.\d{1,2})?$", "example": "25.00"}
+
+_CHECK = {
+    "type": "object",
+    "required": ["status"],
+    "properties": {
+        "status": {"type": "string", "enum": ["ok", "fail"]},
+        "detail": {"type": "string"},
+        "error": {"type": "string", "description": "The kind of failure (an exception class name)."},
+    },
+}
+HEALTH = {
+    "type": "object",
+    "required": ["status", "checks"],
+    "properties": {
+        "status": {"type": "string", "enum": ["ok", "fail"]},
+        "checks": {
+            "type": "object",
+            "required": ["database", "broker", "buckets"],
+            "properties": {
+                "database": _CHECK,
+                "broker": _CHECK,
+                "buckets": {"type": "object", "description": "By brand slug.", "additionalProperties": _CHECK},
+            },
+        },
+    },
+}
 
 
 def openapi_document() -> dict[str, Any]:
@@ -83,21 +116,17 @@ def openapi_document() -> dict[str, Any]:
             "/api/health": {
                 "get": {
                     "operationId": "health",
-                    "summary": "Liveness check (no credential).",
+                    "summary": "Readiness check (no credential): database, broker, each brand's guest-page bucket.",
                     "security": [],
                     "responses": {
                         "200": {
-                            "description": "Up.",
-                            "content": {
-                                "application/json": {
-                                    "schema": {
-                                        "type": "object",
-                                        "required": ["status"],
-                                        "properties": {"status": {"type": "string", "enum": ["ok"]}},
-                                    }
-                                }
-                            },
-                        }
+                            "description": "Every check is ok.",
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Health"}}},
+                        },
+                        "503": {
+                            "description": "At least one check failed; `checks` says which.",
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Health"}}},
+                        },
                     },
                 }
             },
@@ -115,7 +144,12 @@ def openapi_document() -> dict[str, Any]:
                             "in": "query",
                             "schema": {"type": "integer", "minimum": 1, "maximum": settings.API_PAGE_SIZE_MAX},
                         },
-                        {"name": "cursor", "in": "query", "schema": {"type": "string"}},
+                        {
+                            "name": "cursor",
+                            "in": "query",
+                            "description": "A next_cursor this API returned; anything else is a 400 on `cursor`.",
+                            "schema": {"type": "string"},
+                        },
                     ],
                     "responses": {
                         "200": {
@@ -197,6 +231,7 @@ def openapi_document() -> dict[str, Any]:
                 "serviceKey": {"type": "http", "scheme": "bearer", "description": "A service key (bcrypt-checked)."},
             },
             "schemas": {
+                "Health": HEALTH,
                 "Error": {
                     "type": "object",
                     "required": ["error"],

@@ -13,7 +13,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.utils.dateparse import parse_datetime
+
+from charterops.inputs import text_errors, text_problem, time_parse
 
 
 class ApiError(Exception):
@@ -56,6 +57,10 @@ def parse_json_object(body: bytes) -> dict[str, Any]:
         raise ApiError(400, "malformed_json", f"The body is not valid UTF-8 JSON: {exc}") from exc
     if not isinstance(data, dict):
         raise ApiError(400, "malformed_json", "The body must be a JSON object.")
+    # Before any field is read: text no database can store is refused wherever it sits in the body.
+    unstorable = text_errors(data)
+    if unstorable:
+        raise invalid(unstorable, "The body has text that cannot be stored.")
     return data
 
 
@@ -119,8 +124,9 @@ class Reader:
         if len(value) > max_length:
             self.error(field, f"At most {max_length} characters.")
             return None
-        if "\x00" in value:
-            self.error(field, "Must not contain NUL characters.")
+        problem = text_problem(value)
+        if problem:
+            self.error(field, problem)
             return None
         return value
 
@@ -182,25 +188,11 @@ class Reader:
         return self.parse_aware(field, value)
 
     def parse_aware(self, field: str, value: str) -> dt.datetime | None:
+        """``value`` as a time in UTC within the supported years (``charterops.inputs.time_parse``)."""
         try:
-            parsed = parse_datetime(value)
-        except ValueError:
-            parsed = None
-        if parsed is None:
-            self.error(field, "Must be an ISO-8601 date and time, e.g. 2026-07-04T10:00:00-07:00.")
-            return None
-        if parsed.tzinfo is None or parsed.utcoffset() is None:
-            self.error(field, "Give a UTC offset (e.g. -07:00 or Z): times without one are ambiguous.")
-            return None
-        return self._in_utc(field, parsed)
-
-    def _in_utc(self, field: str, parsed: dt.datetime) -> dt.datetime | None:
-        """The time in UTC: the database then never sees an offset it cannot store (PostgreSQL refuses
-        offsets beyond about 16 hours), and a time at the calendar's edge that has no UTC form is a 400."""
-        try:
-            return parsed.astimezone(dt.UTC)
-        except (OverflowError, ValueError):
-            self.error(field, "Out of range: give a time between the years 1 and 9999.")
+            return time_parse(value)
+        except ValidationError as exc:
+            self.error(field, exc.messages[0])
             return None
 
     def array(self, field: str, *, required: bool = False, max_items: int) -> list | None:

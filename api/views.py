@@ -29,6 +29,7 @@ from api.validation import ApiError, Reader, conflict, invalid, messages_of, par
 from bookings.availability import ConflictError
 from bookings.models import Boat, Booking, CalendarEntry, Tenant
 from charterops.audit import acting_as
+from charterops.inputs import text_errors, time_parse
 from crew.models import Assignment, CrewEvent, CrewMember, Role
 
 MAX_ASSIGNMENTS = 50
@@ -144,11 +145,6 @@ def iso(value: dt.datetime) -> str:
 
 
 @json_endpoint(methods=("GET",))
-def health(request: HttpRequest, caller: None) -> JsonResponse:
-    return JsonResponse({"status": "ok"})
-
-
-@json_endpoint(methods=("GET",))
 def openapi(request: HttpRequest, caller: None) -> JsonResponse:
     return JsonResponse(openapi_document())
 
@@ -240,26 +236,31 @@ def _cursor_encode(entry: CalendarEntry) -> str:
 
 
 def _cursor_decode(reader: Reader, value: str) -> tuple[dt.datetime, int] | None:
+    """The (start, id) a cursor holds; its time goes through the same parser as every other time."""
     try:
         text = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode()
         start_text, _, pk_text = text.partition("|")
-        start = dt.datetime.fromisoformat(start_text)
         pk = int(pk_text)
     except (ValueError, binascii.Error, UnicodeDecodeError):
         reader.error("cursor", "Not a cursor this API returned.")
         return None
-    if start.tzinfo is None:
+    if not 1 <= pk <= 2**62:
         reader.error("cursor", "Not a cursor this API returned.")
         return None
     try:
-        return start.astimezone(dt.UTC), pk
-    except (OverflowError, ValueError):
-        reader.error("cursor", "Not a cursor this API returned.")
+        return time_parse(start_text), pk
+    except ValidationError as exc:
+        reader.error("cursor", f"Not a cursor this API returned: {exc.messages[0]}")
         return None
 
 
 def calendar_entries_list(request: HttpRequest) -> JsonResponse:
-    reader = Reader(request.GET.dict())
+    query = request.GET.dict()
+    # Django decodes query strings leniently (bad UTF-8 becomes U+FFFD), but %00 still arrives as NUL.
+    unstorable = text_errors(query)
+    if unstorable:
+        raise invalid(unstorable, "The query has invalid parameters.")
+    reader = Reader(query)
     tenant = _tenant(reader, "tenant", required=False)
     start = end = after = None
     for field in ("start", "end"):

@@ -5,10 +5,17 @@ crew member on a crew event (even if staff remove and re-add them), SEQUENCE and
 LAST-MODIFIED grow with every change so moved charters move in the calendar, and
 cancelled charters (or declined places) stay in the feed as STATUS:CANCELLED.
 The feed carries no money, no staff notes, no gate code and no guest phone.
+
+Names and notes come from staff, marketplaces and imports, so any of them may hold a line
+break or another control character. Every text value goes through ``_line`` (one-line
+properties: summary, location, the calendar's name, names inside the description) or
+``_text`` (the description) and is added as icalendar TEXT, which escapes what remains: a
+name can never split a content line and take the feed down.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
@@ -16,12 +23,28 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, vText
 
 from crew.models import Assignment, CrewMember
 
 # SEQUENCE is a signed 32-bit integer: count seconds from a recent epoch, not from 1970.
 _SEQUENCE_EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
+
+
+# RFC 5545 CONTROL characters; HTAB and line breaks are handled on their own below.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def _line(value: str) -> str:
+    """``value`` on one line: line breaks, tabs and control characters become single spaces."""
+    return " ".join(_CONTROL.sub(" ", value).split())
+
+
+def _text(value: str) -> str:
+    """``value`` with its line breaks as ``\\n`` (icalendar escapes them) and no other control characters."""
+    for newline in ("\r\n", "\r", "\u2028", "\u2029", "\x85"):
+        value = value.replace(newline, "\n")
+    return _CONTROL.sub("", value).strip()
 
 
 def _uid_domain() -> str:
@@ -41,9 +64,9 @@ def _description(assignment: Assignment) -> str:
     booking = assignment.event.booking
     event = assignment.event
     lines = [
-        f"{booking.tenant.name}",
-        f"Your role: {assignment.role.name}, {assignment.paid_hours} paid hours",
-        f"Guest: {booking.guest_name}, party of {booking.party_size}",
+        _line(booking.tenant.name),
+        f"Your role: {_line(assignment.role.name)}, {assignment.paid_hours} paid hours",
+        f"Guest: {_line(booking.guest_name)}, party of {booking.party_size}",
     ]
     if assignment.status == Assignment.Status.DECLINED:
         lines.append("You declined this charter.")
@@ -52,8 +75,8 @@ def _description(assignment: Assignment) -> str:
         ("Weather", event.weather_briefing),
         ("Logistics", event.logistics),
     ):
-        if text.strip():
-            lines.append(f"{title}: {text.strip()}")
+        if _text(text):
+            lines.append(f"{title}: {_text(text)}")
     lines.append(
         "Details, checklist and gate code: "
         + settings.CHARTEROPS_BASE_URL
@@ -68,7 +91,8 @@ def crew_calendar(*, member: CrewMember, assignments: Iterable[Assignment]) -> b
     cal.add("prodid", "-//charterops//crew calendar//EN")
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
-    cal.add("x-wr-calname", f"Charters · {member.name}")
+    # An X- property is not TEXT to icalendar unless it is given as such: vText escapes it.
+    cal.add("x-wr-calname", vText(_line(f"Charters · {member.name}")))
     cal.add("x-published-ttl", "PT1H")
     now = timezone.now()
     for assignment in assignments:
@@ -81,8 +105,9 @@ def crew_calendar(*, member: CrewMember, assignments: Iterable[Assignment]) -> b
         vevent.add("dtstamp", now)
         vevent.add("dtstart", timezone.localtime(booking.start, zone))
         vevent.add("dtend", timezone.localtime(booking.end, zone))
-        vevent.add("summary", f"{'Cancelled: ' if cancelled else ''}{booking.boat.name} · {assignment.role.name}")
-        location = booking.effective_meeting_point
+        boat, role = _line(booking.boat.name), _line(assignment.role.name)
+        vevent.add("summary", f"{'Cancelled: ' if cancelled else ''}{boat} · {role}")
+        location = _line(booking.effective_meeting_point)
         if location:
             vevent.add("location", location)
         vevent.add("description", _description(assignment))

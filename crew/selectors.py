@@ -7,12 +7,14 @@ gross, the fees, staff-only notes or another crew member's rate.
 
 from __future__ import annotations
 
+import zoneinfo
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 from urllib.parse import quote_plus
 
 from django.conf import settings
+from django.core.paginator import Page, Paginator
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
@@ -21,6 +23,8 @@ from bookings.models import Booking
 from bookings.trip import SLACK_AFTER_END, SLACK_BEFORE_START, trip_log_open, trip_log_window
 from crew.links import link_expires_at
 from crew.models import Assignment, ChecklistItem, CrewMember
+
+CREW_EARLIER_PER_PAGE = 25
 
 
 @dataclass(frozen=True)
@@ -236,11 +240,91 @@ def crew_may_record_trip(*, booking: Booking, member: CrewMember, now: datetime 
     return _may_record_trip(booking=booking, assignment=assignment, now=now or timezone.now())
 
 
-def crew_cards_upcoming(*, member: CrewMember, now: datetime | None = None) -> list[CrewCard]:
-    """The crew member's events that have not ended yet, soonest first, across every brand."""
+def crew_today_starts(*, member: CrewMember, now: datetime | None = None) -> datetime:
+    """Midnight today in the crew member's zone: what ended before it is an earlier charter."""
     now = now or timezone.now()
-    assignments = _assignments(member).filter(event__booking__end__gte=now)
+    zone = zoneinfo.ZoneInfo(crew_zones(member)[0])
+    return datetime.combine(timezone.localtime(now, zone).date(), time.min, tzinfo=zone)
+
+
+def crew_cards_upcoming(
+    *, member: CrewMember, now: datetime | None = None, since: datetime | None = None
+) -> list[CrewCard]:
+    """The crew member's events still to come, and those that ended today, soonest first, across every brand.
+
+    Bounded by what is coming, not by history: everything earlier is on ``crew_earlier_page``.
+    ``since`` is ``crew_today_starts`` unless the caller has it already.
+    """
+    now = now or timezone.now()
+    since = since or crew_today_starts(member=member, now=now)
+    assignments = _assignments(member).filter(event__booking__end__gte=since)
     return [crew_card(a, now=now) for a in assignments]
+
+
+@dataclass(frozen=True)
+class EarlierCharter:
+    """One line of the crew member's earlier charters: when, where, as what. No money, no guest details."""
+
+    event_id: int
+    tenant_name: str
+    zone: str
+    start: datetime
+    end: datetime
+    boat: str
+    role: str
+    status_label: str
+    cancelled: bool
+
+
+def _earlier(member: CrewMember, *, before: datetime) -> QuerySet[Assignment]:
+    return (
+        Assignment.objects.filter(crew_member=member, crew_member__active=True, event__booking__end__lt=before)
+        .select_related("role", "event__booking__tenant", "event__booking__boat")
+        .only(
+            "id",
+            "status",
+            "event__id",
+            "event__booking__start",
+            "event__booking__end",
+            "event__booking__status",
+            "event__booking__tenant__name",
+            "event__booking__tenant__timezone",
+            "event__booking__boat__name",
+            "role__name",
+        )
+        .order_by("-event__booking__start", "-pk")
+    )
+
+
+def crew_has_earlier(*, member: CrewMember, before: datetime) -> bool:
+    """Whether the crew member has charters that ended before ``before`` (``crew_today_starts``)."""
+    return _earlier(member, before=before).exists()
+
+
+def crew_earlier_page(*, member: CrewMember, page: str | int | None, now: datetime | None = None) -> Page:
+    """One page (``CREW_EARLIER_PER_PAGE``, newest first) of the crew member's charters that ended before today.
+
+    Any ``page`` value is answered: not a number is the first page, past the end the last.
+    """
+    before = crew_today_starts(member=member, now=now)
+    result = Paginator(_earlier(member, before=before), CREW_EARLIER_PER_PAGE).get_page(page)
+    result.object_list = [_earlier_charter(a) for a in result.object_list]
+    return result
+
+
+def _earlier_charter(assignment: Assignment) -> EarlierCharter:
+    booking = assignment.event.booking
+    return EarlierCharter(
+        event_id=assignment.event_id,
+        tenant_name=booking.tenant.name,
+        zone=booking.tenant.timezone,
+        start=booking.start,
+        end=booking.end,
+        boat=booking.boat.name,
+        role=assignment.role.name,
+        status_label="Cancelled" if booking.is_cancelled else assignment.get_status_display(),
+        cancelled=booking.is_cancelled,
+    )
 
 
 def crew_card_for_event(*, member: CrewMember, event_id: int, now: datetime | None = None) -> CrewCard | None:
@@ -258,10 +342,13 @@ def crew_own_assignment(*, member: CrewMember, event_id: int) -> Assignment | No
 
 
 def crew_calendar_assignments(*, member: CrewMember, now: datetime | None = None) -> QuerySet[Assignment]:
-    """Everything the calendar feed lists: recent and future assignments, cancelled ones included."""
-    since = (now or timezone.now()) - timedelta(days=settings.CREW_CALENDAR_PAST_DAYS)
+    """What the calendar feed lists: a window from ``CREW_CALENDAR_PAST_DAYS`` back to ``CREW_CALENDAR_FUTURE_DAYS``
+    ahead (cancelled ones included), so the feed stays the same size as years of charters pile up."""
+    now = now or timezone.now()
+    since = now - timedelta(days=settings.CREW_CALENDAR_PAST_DAYS)
+    until = now + timedelta(days=settings.CREW_CALENDAR_FUTURE_DAYS)
     return (
-        Assignment.objects.filter(crew_member=member, event__booking__end__gte=since)
+        Assignment.objects.filter(crew_member=member, event__booking__end__gte=since, event__booking__start__lte=until)
         .select_related("role", "event__booking__tenant", "event__booking__boat")
         .order_by("event__booking__start", "pk")
     )

@@ -6,6 +6,7 @@ app_name = "crew"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("earlier/", views.earlier, name="earlier"),
     path("link/<str:token>/", views.link, name="link"),
     path("new-link/", views.new_link, name="new_link"),
     path("sign-out/", views.sign_out, name="sign_out"),

@@ -14,6 +14,7 @@ Link lifecycle:
 
 from __future__ import annotations
 
+import re
 import zoneinfo
 from functools import wraps
 
@@ -41,10 +42,13 @@ from crew.selectors import (
     crew_calendar_assignments,
     crew_card_for_event,
     crew_cards_upcoming,
+    crew_earlier_page,
+    crew_has_earlier,
     crew_may_record_trip,
     crew_own_assignment,
     crew_session_member,
     crew_time_off_upcoming,
+    crew_today_starts,
     crew_zones,
 )
 from crew.services import (
@@ -58,6 +62,7 @@ from crew.services import (
 )
 
 SESSION_KEY = "crew_session"
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 # 403: the link was never good or has been cut off; 410: it was good and ran out.
 LINK_ERROR_STATUS = {"tampered": 403, "revoked": 403, "expired": 410}
@@ -205,13 +210,29 @@ def sign_out(request: HttpRequest) -> HttpResponse:
 @require_GET
 @crew_required
 def home(request: HttpRequest) -> HttpResponse:
+    """What is coming (and what ended today); earlier charters are a link away, so the page stays flat."""
     member = request.crew_member
-    cards = crew_cards_upcoming(member=member)
+    today = crew_today_starts(member=member)
+    cards = crew_cards_upcoming(member=member, since=today)
     calendar_url = settings.CHARTEROPS_BASE_URL + reverse("crew:calendar", kwargs={"token": member.calendar_token})
     # webcal:// opens the phone's "subscribe to calendar" screen instead of downloading the file.
     webcal_url = "webcal://" + calendar_url.split("://", 1)[-1]
-    context = {"member": member, "cards": cards, "calendar_url": calendar_url, "webcal_url": webcal_url}
+    context = {
+        "member": member,
+        "cards": cards,
+        "has_earlier": crew_has_earlier(member=member, before=today),
+        "calendar_url": calendar_url,
+        "webcal_url": webcal_url,
+    }
     return render(request, "crew/home.html", context)
+
+
+@require_GET
+@crew_required
+def earlier(request: HttpRequest) -> HttpResponse:
+    """The crew member's charters that ended before today, newest first, a page at a time."""
+    page = crew_earlier_page(member=request.crew_member, page=request.GET.get("page"))
+    return render(request, "crew/earlier.html", {"member": request.crew_member, "page": page})
 
 
 @require_GET
@@ -397,6 +418,9 @@ def time_off_delete(request: HttpRequest, time_off_id: int) -> HttpResponse:
 
 @require_GET
 def calendar(request: HttpRequest, token: str) -> HttpResponse:
+    # Tokens are URL-safe base64; anything else (a %00 PostgreSQL would refuse in a query) is simply unknown.
+    if not _TOKEN.fullmatch(token):
+        raise Http404("No such calendar.")
     member = CrewMember.objects.filter(calendar_token=token, active=True).first()
     if member is None:
         raise Http404("No such calendar.")

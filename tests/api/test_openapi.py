@@ -1,4 +1,9 @@
-"""The endpoints answer as /api/openapi.json says, for generated requests (schemathesis)."""
+"""The endpoints answer as /api/openapi.json says, for generated requests (schemathesis).
+
+Derandomized, so CI sees the same requests on every run; odd text and times beyond what schemathesis
+generates (lone surrogates, the calendar's edges, forged cursors, the guest upload endpoint) are in
+test_odd_input_properties.py.
+"""
 
 from __future__ import annotations
 
@@ -62,13 +67,13 @@ def test_the_document_describes_every_endpoint():
 
 
 @schema.parametrize()
-@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_api_conforms_to_its_openapi_document(case, world):
     case.call_and_validate(headers=world, checks=CHECKS)
 
 
 @schema.parametrize()
-@settings(max_examples=5, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=5, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_without_credentials_nothing_is_a_server_error(case, db, keep_test_connection):
     response = case.call()
     case.validate_response(response, checks=CHECKS)
