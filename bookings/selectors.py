@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from bookings.models import Booking
@@ -29,4 +31,18 @@ def bookings_for_list(qs: QuerySet[Booking] | None = None) -> QuerySet[Booking]:
             ),
             page_status=Subquery(latest_publish.values("status")[:1]),
         )
+    )
+
+
+def bookings_by_reference(*, tenant_id: int, source: str, references: Iterable[str]) -> QuerySet[Booking]:
+    """The brand's bookings from ``source`` with these marketplace references (the import's lookup).
+
+    ``order_by()`` matters: Booking's default ordering (``-start``) made SQLite walk the
+    (tenant, start) index to avoid a sort, reading every booking of the brand, instead of
+    the (tenant, source, external_reference) index ``booking_reference_lookup``.
+    """
+    return (
+        Booking.objects.filter(tenant_id=tenant_id, source=source, external_reference__in=list(references))
+        .select_related("boat")
+        .order_by()
     )
