@@ -15,6 +15,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from bookings import finance
 from bookings.admin_booking_form import BoatSelect, breakdown_json, breakdown_table
 from bookings.admin_clash import ClashCheckedAdmin, OverrideFilter
+from bookings.admin_holds import MarketplaceHoldAdminMixin
 from bookings.admin_trip import (
     TRIP_LOG_FIELDSET,
     BookingTripLogForm,
@@ -189,6 +190,7 @@ class StartFilter(admin.SimpleListFilter):
 
 @admin.register(Booking)
 class BookingAdmin(
+    MarketplaceHoldAdminMixin,
     TripLogAdminMixin,
     BrandZoneAdmin,
     ClashCheckedAdmin,
@@ -212,7 +214,7 @@ class BookingAdmin(
         "guest_page_status",
         "clash_flag",
     )
-    list_filter = (StartFilter, "tenant", "status", "source", OverrideFilter)
+    list_filter = (StartFilter, "tenant", "boat", "status", "source", OverrideFilter)  # brand and boat: scoped
     list_select_related = ("tenant", "boat")
     search_fields = ("guest_name", "guest_email", "external_reference")
     date_hierarchy = "start"
@@ -228,9 +230,11 @@ class BookingAdmin(
         "conflict_override_reason",
         "rebooking_panel",
         "trip_log_panel",
+        "marketplace_panel",
     )
     fieldsets = (
         (None, {"fields": ("tenant", "boat", "source", "external_reference", "status", "rebooking_panel")}),
+        ("Marketplace", {"fields": ("marketplace_panel",)}),
         ("Guest", {"fields": ("guest_name", "guest_email", "guest_phone", "party_size")}),
         ("When and where", {"fields": ("start", "end", "meeting_point")}),
         ("Availability", {"fields": ("conflict_override_reason", "override_reason", "rebooking_of")}),

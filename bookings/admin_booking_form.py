@@ -6,13 +6,19 @@ never from a copy of the arithmetic in JavaScript.
 
 from __future__ import annotations
 
+import datetime as dt
+import zoneinfo
 from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.http import HttpRequest, JsonResponse
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.http import urlencode
 
 from bookings import finance
+from bookings.models import CalendarEntry
 from crew.models import Assignment, Role
 
 
@@ -107,3 +113,46 @@ def breakdown_json(request: HttpRequest) -> JsonResponse:
     if breakdown is None:
         return JsonResponse({"errors": errors}, status=400)
     return JsonResponse({"html": breakdown_table(breakdown, rate), "net_to_owner": str(breakdown.net_to_owner)})
+
+
+# --- prefilled add forms -------------------------------------------------------------------------
+# Links open the add form with values in its query string, as the admin reads them for initial
+# data; times are the brand's wall clock (the form shows and reads them in the brand's zone).
+PREFILL_TIME = "%Y-%m-%dT%H:%M"
+
+
+def booking_add_url_for_hold(hold: CalendarEntry, *, zone: zoneinfo.ZoneInfo | None = None) -> str:
+    """The booking add form with what a marketplace hold says: brand, boat, source, times, reference.
+
+    Saving it claims the hold (``bookings.holds.hold_claims_sync``). ``zone``: the brand's, when the
+    caller has it (else read from the hold's brand).
+    """
+    zone = zone or hold.tenant.zone
+    params = {
+        "tenant": hold.tenant_id,
+        "boat": hold.boat_id,
+        "source": hold.feed.source if hold.feed_id else "",
+        "start": timezone.localtime(hold.start, zone).strftime(PREFILL_TIME),
+        "end": timezone.localtime(hold.end, zone).strftime(PREFILL_TIME),
+    }
+    if hold.external_reference:
+        params["external_reference"] = hold.external_reference
+    return reverse("admin:bookings_booking_add") + "?" + urlencode({k: v for k, v in params.items() if v})
+
+
+def wall_clock_initial(initial: dict) -> dict:
+    """``start``/``end`` from the add form's query string as the split date/time fields show them
+    (a naive wall-clock time); anything that is not such a time is left out, not a 500."""
+    for name in ("start", "end"):
+        raw = initial.get(name)
+        if not isinstance(raw, str):
+            continue
+        try:
+            value = dt.datetime.fromisoformat(raw) if len(raw) <= 40 else None
+        except ValueError:
+            value = None
+        if value is None or value.tzinfo is not None:
+            initial.pop(name)
+        else:
+            initial[name] = value
+    return initial

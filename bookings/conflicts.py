@@ -17,7 +17,14 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from bookings.availability import block_label, booking_label
+from bookings.availability import (
+    block_label,
+    booking_label,
+    hold_label,
+    hold_occupied_until,
+    hold_source,
+    unclaimed_holds,
+)
 from bookings.models import Booking, CalendarEntry
 from charterops.timezones import local_range
 
@@ -26,11 +33,13 @@ from charterops.timezones import local_range
 class Finding:
     """One clash. ``tenant_ids`` are the brands it touches (for scoping); ``start`` orders the list."""
 
-    kind: str  # boat | block | crew | time_off | credential
+    kind: str  # boat | block | hold | crew | time_off | credential
     message: str
     start: dt.datetime
     tenant_ids: frozenset[int]
     booking_ids: tuple[int, ...] = ()
+    # Marketplace holds it names (a hold against a hold or a block names no booking).
+    entry_ids: tuple[int, ...] = ()
     overridden: str = ""
     crew_member_id: int | None = None
 
@@ -39,6 +48,7 @@ class Finding:
         return {
             "boat": "Boat double-booked",
             "block": "Booking inside a block",
+            "hold": "Marketplace hold clash",
             "crew": "Crew member double-booked",
             "time_off": "Crew member away",
             "credential": "Credential missing",
@@ -105,8 +115,8 @@ def boat_findings(bookings: list[Booking], scope: Scope) -> list[Finding]:
     return found
 
 
-def block_findings(bookings: list[Booking], scope: Scope) -> list[Finding]:
-    """Confirmed bookings that overlap a maintenance or blackout block of their boat or brand."""
+def _blocks(scope: Scope) -> dict[tuple[int, int | None], list[CalendarEntry]]:
+    """Active maintenance and blackouts ending after ``since``, by (brand, boat); boat None: every boat."""
     blocks = CalendarEntry.objects.filter(
         status=CalendarEntry.Status.ACTIVE, booking__isnull=True, end__gt=scope.since
     ).filter(Q(kind=CalendarEntry.Kind.BLACKOUT) | Q(kind=CalendarEntry.Kind.MAINTENANCE, boat__isnull=False))
@@ -115,6 +125,14 @@ def block_findings(bookings: list[Booking], scope: Scope) -> list[Finding]:
     by_place: dict[tuple[int, int | None], list[CalendarEntry]] = defaultdict(list)
     for block in blocks.select_related("boat", "tenant").order_by("start"):
         by_place[(block.tenant_id, block.boat_id)].append(block)
+    return by_place
+
+
+def block_findings(
+    bookings: list[Booking], scope: Scope, by_place: dict[tuple[int, int | None], list[CalendarEntry]] | None = None
+) -> list[Finding]:
+    """Confirmed bookings that overlap a maintenance or blackout block of their boat or brand."""
+    by_place = _blocks(scope) if by_place is None else by_place
     found = []
     for booking in bookings:
         for block in [
@@ -132,6 +150,90 @@ def block_findings(bookings: list[Booking], scope: Scope) -> list[Finding]:
                         message=(
                             f"{booking.boat.name}: {booking_label(booking)} ({_when(booking)}) during "
                             f"{block_label(block)}, {local_range(block.start, block.end, booking.tenant.zone)}"
+                        ),
+                    )
+                )
+    return found
+
+
+def _holds(scope: Scope) -> list[CalendarEntry]:
+    """Unclaimed active marketplace holds whose occupancy (with the boat's turnaround) ends after ``since``."""
+    # The turnaround is at most a day (Boat's validator); the exact cut is made here.
+    qs = unclaimed_holds().filter(end__gt=scope.since - dt.timedelta(days=1))
+    if scope.until is not None:
+        qs = qs.filter(start__lt=scope.until)
+    if scope.tenant_ids is not None:
+        qs = qs.filter(tenant_id__in=scope.tenant_ids)
+    holds = qs.select_related("tenant", "boat", "feed").order_by("boat_id", "start", "pk")
+    return [h for h in holds if hold_occupied_until(h) > scope.since]
+
+
+def hold_findings(
+    bookings: list[Booking],
+    holds: list[CalendarEntry],
+    by_place: dict[tuple[int, int | None], list[CalendarEntry]],
+    scope: Scope,
+) -> list[Finding]:
+    """Unclaimed marketplace holds that overlap (with the turnaround) a confirmed booking of their boat,
+    a hold of another feed on it, or a block. A booking of the hold's own source over it is shown
+    too: saving that booking claims the hold."""
+    found = []
+    rows: list[tuple[dt.datetime, int, Booking | CalendarEntry]] = [
+        *((b.start, b.pk, b) for b in bookings),
+        *((h.start, h.pk, h) for h in holds),
+    ]
+    rows.sort(key=lambda r: (r[2].boat_id, r[0], isinstance(r[2], CalendarEntry), r[1]))
+
+    def until(row) -> dt.datetime:
+        return row.occupied_until if isinstance(row, Booking) else hold_occupied_until(row)
+
+    def when(row) -> str:
+        return local_range(row.start, row.end, row.tenant.zone)
+
+    def named(row) -> str:
+        return booking_label(row) if isinstance(row, Booking) else hold_label(row)
+
+    active: list[Booking | CalendarEntry] = []
+    for _, _, item in rows:  # sorted by boat, start
+        active = [a for a in active if a.boat_id == item.boat_id and until(a) > item.start]
+        for earlier in active:
+            pair = (earlier, item)
+            entries = [x for x in pair if isinstance(x, CalendarEntry)]
+            if not entries:
+                continue  # two bookings: boat_findings
+            if len(entries) == 2 and entries[0].feed_id == entries[1].feed_id:
+                continue  # one feed's own events: the marketplace's business
+            booking = next((x for x in pair if isinstance(x, Booking)), None)
+            hint = ""
+            if booking is not None and booking.source == hold_source(entries[0]):
+                hint = ": open the booking and save it to link it to the hold"
+            found.append(
+                Finding(
+                    kind="hold",
+                    start=item.start,
+                    tenant_ids=frozenset({item.tenant_id}),
+                    booking_ids=(booking.pk,) if booking is not None else (),
+                    entry_ids=tuple(e.pk for e in entries),
+                    overridden=booking.conflict_override_reason if booking is not None else "",
+                    message=(
+                        f"{item.boat.name}: {named(earlier)} ({when(earlier)}) and {named(item)} ({when(item)}){hint}"
+                    ),
+                )
+            )
+        active.append(item)
+    for hold in holds:
+        for block in [*by_place.get((hold.tenant_id, hold.boat_id), []), *by_place.get((hold.tenant_id, None), [])]:
+            if block.start < hold_occupied_until(hold) and hold.start < block.end:
+                found.append(
+                    Finding(
+                        kind="hold",
+                        start=hold.start,
+                        tenant_ids=frozenset({hold.tenant_id}),
+                        entry_ids=(hold.pk,),
+                        overridden=block.conflict_override_reason,
+                        message=(
+                            f"{hold.boat.name}: {hold_label(hold)} ({when(hold)}) during "
+                            f"{block_label(block)}, {local_range(block.start, block.end, hold.tenant.zone)}"
                         ),
                     )
                 )
@@ -266,9 +368,11 @@ def find_conflicts(
     )
     bookings = _bookings(scope)
     assignments = _assignments(scope)
+    blocks = _blocks(scope)
     findings = [
         *boat_findings(bookings, scope),
-        *block_findings(bookings, scope),
+        *block_findings(bookings, scope, blocks),
+        *hold_findings(bookings, _holds(scope), blocks, scope),
         *crew_findings(assignments, scope),
         *time_off_findings(assignments, scope),
         *credential_findings(assignments, scope),

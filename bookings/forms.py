@@ -76,6 +76,8 @@ class TenantLocalTimesForm(forms.ModelForm):
         tenant = self._tenant_from_instance()
         zone_name = tenant.timezone if tenant else "the brand's time zone"
         for name in self.local_time_fields:
+            if name not in self.fields:
+                continue  # read-only on this page (a marketplace hold, a view-only user)
             self.fields[name].help_text = f"Local time in {zone_name}."
             value = getattr(self.instance, name, None)
             if tenant and value is not None and timezone.is_aware(value):
@@ -109,7 +111,8 @@ def clash_message(clash: Clash):
         return format_html('{} <a href="{}">Open that booking</a>', clash.message, url)
     if clash.entry_id is not None:
         url = reverse("admin:bookings_calendarentry_change", args=[clash.entry_id])
-        return format_html('{} <a href="{}">Open that block</a>', clash.message, url)
+        what = "that hold" if clash.kind == "hold" else "that block"
+        return format_html('{} <a href="{}">Open {}</a>', clash.message, url, what)
     return clash.message
 
 

@@ -389,9 +389,7 @@ class CalendarEntry(models.Model):
         help_text="Why this block was saved although a confirmed charter is on the boat then.",
     )
     # Marketplace holds only: which feed event this is, and the booking staff entered for it.
-    feed = models.ForeignKey(
-        "MarketplaceFeed", on_delete=models.PROTECT, null=True, blank=True, related_name="holds"
-    )
+    feed = models.ForeignKey("MarketplaceFeed", on_delete=models.PROTECT, null=True, blank=True, related_name="holds")
     external_uid = models.CharField("event UID", max_length=255, blank=True)
     recurrence_id = models.CharField(
         max_length=40, blank=True, help_text="UTC start of this occurrence of a recurring event (ISO 8601)."

@@ -85,6 +85,7 @@ def booking_save(
     validate: bool = True,
     override_reason: str = "",
     recheck_crew: bool = True,
+    side_effects: bool = True,
 ) -> BookingChange:
     """Validate and save a booking, then keep its calendar entry and crew event in step.
 
@@ -96,8 +97,12 @@ def booking_save(
     save itself). Nothing is written when it refuses.
 
     Side effects outside the database (guest page, crew email) are recorded in
-    the outbox by the same transaction and run after it commits.
+    the outbox by the same transaction and run after it commits. With
+    ``side_effects=False`` (import_bookings, for a charter that is already over)
+    only the booking, its history, its calendar entry and its hold claim are
+    written: no crew event, no crew invitations, no ``booking_saved`` (no guest page).
     """
+    from bookings.holds import hold_claims_sync
     from crew.availability import booking_crew_check
     from crew.services import crew_event_ensure, crew_event_material_change
 
@@ -107,8 +112,7 @@ def booking_save(
     if recheck_crew and change.occupancy_changed and not change.created:
         booking_crew_check(booking=booking)
     try:
-        with transaction.atomic():
-            booking.save()
+        booking.save()  # this function's own savepoint rolls it back on any error
     except IntegrityError as exc:
         # PostgreSQL's exclusion constraint: only a writer that skipped the lock gets here.
         if "booking_no_overlap_per_boat" not in str(exc):
@@ -116,16 +120,21 @@ def booking_save(
         raise ConflictError(
             [Clash(kind="booking", message=f"{booking.boat.name} was booked for that time meanwhile.")]
         ) from exc
-    calendar_entry_sync(booking=booking, actor=actor, service=service)
-    crew_event_ensure(booking=booking)
-    if change.material:
-        crew_event_material_change(booking=booking)
-    booking_saved.send(sender=Booking, booking=booking, created=change.created)
+    calendar_entry_sync(booking=booking, actor=actor, service=service, created=change.created)
+    hold_claims_sync(booking=booking, actor=actor)  # the marketplace hold it stands for (bookings/holds.py)
+    if side_effects:
+        crew_event_ensure(booking=booking)
+        if change.material:
+            crew_event_material_change(booking=booking)
+        booking_saved.send(sender=Booking, booking=booking, created=change.created)
     return change
 
 
-def calendar_entry_sync(*, booking: Booking, actor=None, service: str = "") -> CalendarEntry:
-    """Create or update the booking's calendar entry; a cancelled booking's entry is marked cancelled."""
+def calendar_entry_sync(*, booking: Booking, actor=None, service: str = "", created: bool = False) -> CalendarEntry:
+    """Create or update the booking's calendar entry; a cancelled booking's entry is marked cancelled.
+
+    ``created``: the booking was inserted by this transaction, so it has no entry to look up yet.
+    """
     status = CalendarEntry.Status.CANCELLED if booking.is_cancelled else CalendarEntry.Status.ACTIVE
     title = f"{booking.boat.name}: {booking.guest_name} ({booking.party_size})"
     values = {
@@ -137,7 +146,7 @@ def calendar_entry_sync(*, booking: Booking, actor=None, service: str = "") -> C
         "kind": CalendarEntry.Kind.CHARTER,
         "status": status,
     }
-    entry = CalendarEntry.objects.filter(booking=booking).first()
+    entry = None if created else CalendarEntry.objects.filter(booking=booking).first()
     if entry is None:
         return CalendarEntry.objects.create(
             booking=booking,
@@ -178,6 +187,9 @@ def calendar_entry_save(
     """Save a calendar entry typed by staff or sent by a service (blocks are checked: see above)."""
     if validate:
         entry.full_clean()
+    if entry.kind == CalendarEntry.Kind.MARKETPLACE and entry.feed_id is None:
+        # Holds come from a boat's marketplace feed (the sync), never typed or posted by hand.
+        raise ValidationError({"kind": "Marketplace holds come from a boat's marketplace feed: enter a booking."})
     if entry.pk is None:
         entry.created_by_user = actor if getattr(actor, "pk", None) else None
         entry.created_by_service = "" if entry.created_by_user else (service or "charterops")[:80]
@@ -241,6 +253,17 @@ def boat_save(*, boat: Boat, validate: bool = True) -> Boat:
         Booking.objects.bulk_update(upcoming, ["occupied_until"], batch_size=500)
         return boat
     boat.save()
+    return boat
+
+
+def boat_export_token_regenerate(*, boat: Boat) -> Boat:
+    """Give ``boat`` a new export-feed token: its old export URL answers 404 from now on.
+
+    Staff paste the new URL into every marketplace; until they do, those marketplaces keep
+    their last copy of the boat's calendar.
+    """
+    boat.export_token = Boat._meta.get_field("export_token").get_default()  # a fresh random token
+    boat.save(update_fields=["export_token"])
     return boat
 
 

@@ -17,4 +17,5 @@ urlpatterns = [
     path("api/", include("api.urls")),
     path("crew/", include("crew.urls")),
     path("g/", include("guestpages.urls")),
+    path("feeds/", include("marketplaces.urls")),
 ]

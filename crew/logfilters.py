@@ -14,6 +14,8 @@ import re
 _PATTERNS = (
     (re.compile(r"(/crew/link/)[^/\s\"'?#]+"), r"\1[redacted]"),
     (re.compile(r"(/crew/calendar/)[^/\s\"'?#]+?(\.ics)"), r"\1[redacted]\2"),
+    # A boat's export feed URL (marketplaces/urls.py) is a credential too.
+    (re.compile(r"(/feeds/boats/)[^/\s\"'?#]+?(\.ics)"), r"\1[redacted]\2"),
 )
 
 

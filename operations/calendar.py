@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.urls import reverse
 
+from bookings.admin_booking_form import booking_add_url_for_hold
 from bookings.models import Boat, Booking, CalendarEntry, Tenant
 from charterops.tenancy import scope_to_user
 from charterops.timezones import local_range, make_aware_local
@@ -213,21 +214,30 @@ def bookings_in_range(*, lane_ids: list[int], start: dt.datetime, end: dt.dateti
 
 
 def blocks_in_range(*, filters: CalendarFilters, start: dt.datetime, end: dt.datetime) -> list[CalendarEntry]:
-    """Active maintenance (on a boat) and blackouts (of a boat or the whole brand) overlapping [start, end).
+    """Active maintenance (on a boat), blackouts (of a boat or the whole brand) and marketplace holds
+    no booking claims yet (the claiming booking shows instead) overlapping [start, end).
 
     Ordered by ``end`` in SQL so the database walks ``entry_tenant_end`` from ``start`` on
     (as ``bookings.availability.blocks_over`` does; by ``start`` SQLite reads every earlier
     entry of the brand, one per charter ever booked), then by start here.
     """
-    lanes = Q(kind=CalendarEntry.Kind.BLACKOUT) | Q(kind=CalendarEntry.Kind.MAINTENANCE, boat__isnull=False)
-    qs = CalendarEntry.objects.filter(
-        lanes,
-        tenant_id=filters.tenant.pk,
-        booking__isnull=True,
-        status=CalendarEntry.Status.ACTIVE,
-        end__gt=start,
-        start__lt=end,
-    ).order_by("end", "pk")
+    lanes = (
+        Q(kind=CalendarEntry.Kind.BLACKOUT)
+        | Q(kind=CalendarEntry.Kind.MAINTENANCE, boat__isnull=False)
+        | Q(kind=CalendarEntry.Kind.MARKETPLACE, boat__isnull=False, claimed_by__isnull=True)
+    )
+    qs = (
+        CalendarEntry.objects.select_related("feed")
+        .filter(
+            lanes,
+            tenant_id=filters.tenant.pk,
+            booking__isnull=True,
+            status=CalendarEntry.Status.ACTIVE,
+            end__gt=start,
+            start__lt=end,
+        )
+        .order_by("end", "pk")
+    )
     if filters.boat is not None:
         qs = qs.filter(Q(boat_id=filters.boat.pk) | Q(boat__isnull=True))
     return sorted(qs, key=lambda e: (e.start, e.pk))
@@ -286,6 +296,9 @@ def calendar_events(
         )
     for entry in blocks_in_range(filters=filters, start=start, end=end):
         kind = entry.kind
+        if kind == CalendarEntry.Kind.MARKETPLACE:
+            events.append(_hold_event(entry, zone=zone))
+            continue
         events.append(
             {
                 "id": f"block-{entry.pk}",
@@ -309,6 +322,31 @@ def calendar_events(
     if filters.crew_member is not None:
         events.extend(_time_off_events(filters.crew_member, start=start, end=end, zone=zone, lane_ids=lane_ids))
     return events
+
+
+def _hold_event(hold: CalendarEntry, *, zone: zoneinfo.ZoneInfo) -> dict[str, Any]:
+    """A marketplace event no booking stands for yet: on its boat's lane, styled as a hold. The
+    marketplace sends no guest, so there is none to show; a click opens the booking form prefilled."""
+    source = hold.feed.get_source_display() if hold.feed_id else "Marketplace"
+    return {
+        "id": f"hold-{hold.pk}",
+        "resourceIds": [hold.boat_id],
+        "start": _wall(hold.start, zone),
+        "end": _wall(hold.end, zone),
+        "title": f"{source} hold",
+        "startEditable": False,
+        "classNames": ["co-event", "co-block", "co-hold"],
+        "extendedProps": {
+            "kind": "hold",
+            "kindLabel": f"{source} hold",
+            "label": hold.external_reference or "enter details",
+            "source": hold.feed.source if hold.feed_id else "",
+            "reference": hold.external_reference,
+            "wholeBrand": False,
+            "when": local_range(hold.start, hold.end, zone),
+            "url": booking_add_url_for_hold(hold, zone=zone),
+        },
+    }
 
 
 def _time_off_events(

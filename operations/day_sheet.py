@@ -22,9 +22,12 @@ from dataclasses import dataclass
 from django.db.models import Prefetch, Q, QuerySet
 
 from bookings import finance
+from bookings.admin_booking_form import booking_add_url_for_hold
 from bookings.models import Boat, Booking, CalendarEntry, Tenant
 from crew.models import Assignment, ChecklistItem, CrewMember
 from crew.selectors import details_window, map_url
+from guestpages.models import Passenger as PassengerRow
+from guestpages.models import PassengerList, Waiver
 from operations.day_sheet_data import (  # noqa: F401 - the sheet's parts, imported from here by views and tests
     ZERO,
     Block,
@@ -34,6 +37,7 @@ from operations.day_sheet_data import (  # noqa: F401 - the sheet's parts, impor
     CrewLine,
     DaySheet,
     DayTotals,
+    Hold,
     Money,
     Passenger,
 )
@@ -51,7 +55,7 @@ def day_bounds(day: dt.date, zone: zoneinfo.ZoneInfo) -> tuple[dt.datetime, dt.d
 def _bookings(qs: QuerySet[Booking], *, for_staff: bool) -> QuerySet[Booking]:
     """Bookings with their boat, crew (person and role) and checklist: four queries in all."""
     crew = Assignment.objects.select_related("crew_member", "role")
-    bookings = qs.select_related("boat", "crew_event")
+    bookings = qs.select_related("boat", "crew_event", "passenger_list")
     if not for_staff:
         # The captain's copy: rates and money never leave the database.
         crew = crew.only(
@@ -74,6 +78,7 @@ def _bookings(qs: QuerySet[Booking], *, for_staff: bool) -> QuerySet[Booking]:
     return bookings.prefetch_related(
         Prefetch("crew_event__assignments", queryset=crew),
         Prefetch("crew_event__checklist_items", queryset=checklist.order_by("position", "id")),
+        Prefetch("passenger_list__passengers", queryset=PassengerRow.objects.select_related("waiver")),
     ).order_by("start", "boat__name", "pk")
 
 
@@ -116,11 +121,30 @@ def _money(booking: Booking) -> Money:
     )
 
 
-def _charter(booking: Booking, *, for_staff: bool) -> Charter:
+def _waiver_state(row: PassengerRow, *, has_waiver: bool) -> str:
+    if not row.is_adult:
+        return "not an adult"
+    if row.waiver_id:
+        return f"waiver accepted v{row.waiver.version}"
+    return "waiver not accepted" if has_waiver else "no waiver (the brand has none)"
+
+
+def _passengers(booking: Booking, *, has_waiver: bool) -> tuple[tuple[Passenger, ...] | None, str]:
+    """The names the guest gave on the guest page (``None``: none given yet) and the emergency contact."""
+    plist: PassengerList | None = getattr(booking, "passenger_list", None)
+    if plist is None:
+        return None, ""
+    rows = sorted(plist.passengers.all(), key=lambda p: p.position)
+    names = tuple(Passenger(name=p.full_name, waiver=_waiver_state(p, has_waiver=has_waiver)) for p in rows)
+    return names, f"{plist.emergency_name} · {plist.emergency_phone}"
+
+
+def _charter(booking: Booking, *, for_staff: bool, has_waiver: bool = False) -> Charter:
     event = getattr(booking, "crew_event", None)
     assignments = list(event.assignments.all()) if event else []
     assignments.sort(key=lambda a: (not a.role.is_captain, a.role.name, a.crew_member.name, a.pk))
     meeting_point = booking.effective_meeting_point
+    passengers, emergency_contact = _passengers(booking, has_waiver=has_waiver)
     return Charter(
         booking_id=booking.pk,
         event_id=event.pk if event else None,
@@ -150,7 +174,8 @@ def _charter(booking: Booking, *, for_staff: bool) -> Charter:
         weather_briefing=event.weather_briefing if event else "",
         logistics=event.logistics if event else "",
         crew_notes=booking.crew_notes,
-        passengers=None,  # the guest pages' passenger list fills this (prefetched with the bookings)
+        passengers=passengers,
+        emergency_contact=emergency_contact,
         staff_notes=booking.internal_notes if for_staff else "",
         money=_money(booking) if for_staff else None,
         check_in=_check_in(booking) if for_staff else None,
@@ -173,29 +198,51 @@ def _totals(charters: list[Charter]) -> DayTotals:
     )
 
 
-def _blocks(*, tenant: Tenant, boat: Boat | None, start: dt.datetime, end: dt.datetime) -> list[Block]:
-    entries = CalendarEntry.objects.filter(
-        tenant=tenant,
-        status=CalendarEntry.Status.ACTIVE,
-        booking__isnull=True,
-        kind__in=CalendarEntry.BLOCKING_KINDS,
-        start__lt=end,
-        end__gt=start,
-    ).select_related("boat")
+def _blocks(
+    *, tenant: Tenant, boat: Boat | None, start: dt.datetime, end: dt.datetime
+) -> tuple[list[Block], list[Hold]]:
+    """The day's blocks, and its marketplace holds no booking claims yet (one query)."""
+    entries = (
+        CalendarEntry.objects.filter(
+            tenant=tenant,
+            status=CalendarEntry.Status.ACTIVE,
+            booking__isnull=True,
+            start__lt=end,
+            end__gt=start,
+        )
+        .filter(
+            Q(kind__in=CalendarEntry.BLOCKING_KINDS)
+            | Q(kind=CalendarEntry.Kind.MARKETPLACE, boat__isnull=False, claimed_by__isnull=True)
+        )
+        .select_related("boat", "feed")
+    )
     if boat is not None:
         entries = entries.filter(Q(boat=boat) | Q(boat__isnull=True))
-    return [
-        Block(
-            kind=e.kind,
-            kind_label=e.get_kind_display(),
-            title=e.title,
-            boat=e.boat.name if e.boat_id else "",
-            start=e.start,
-            end=e.end,
-        )
-        for e in entries.order_by("start", "pk")
-        if e.is_block
-    ]
+    blocks, holds = [], []
+    for e in entries.order_by("start", "pk"):
+        if e.kind == CalendarEntry.Kind.MARKETPLACE:
+            holds.append(
+                Hold(
+                    source=e.feed.get_source_display() if e.feed_id else "Marketplace",
+                    boat=e.boat.name,
+                    start=e.start,
+                    end=e.end,
+                    reference=e.external_reference,
+                    enter_url=booking_add_url_for_hold(e, zone=tenant.zone),
+                )
+            )
+        elif e.is_block:
+            blocks.append(
+                Block(
+                    kind=e.kind,
+                    kind_label=e.get_kind_display(),
+                    title=e.title,
+                    boat=e.boat.name if e.boat_id else "",
+                    start=e.start,
+                    end=e.end,
+                )
+            )
+    return blocks, holds
 
 
 def staff_day_sheet(*, tenant: Tenant, day: dt.date, boat: Boat | None = None) -> DaySheet:
@@ -208,7 +255,9 @@ def staff_day_sheet(*, tenant: Tenant, day: dt.date, boat: Boat | None = None) -
     qs = Booking.objects.filter(tenant=tenant, start__gte=start, start__lt=end)
     if boat is not None:
         qs = qs.filter(boat=boat)
-    charters = [_charter(b, for_staff=True) for b in _bookings(qs, for_staff=True)]
+    has_waiver = Waiver.objects.filter(tenant=tenant).exists()
+    charters = [_charter(b, for_staff=True, has_waiver=has_waiver) for b in _bookings(qs, for_staff=True)]
+    blocks, holds = _blocks(tenant=tenant, boat=boat, start=start, end=end)
     return DaySheet(
         tenant_id=tenant.pk,
         tenant_name=tenant.name,
@@ -216,7 +265,8 @@ def staff_day_sheet(*, tenant: Tenant, day: dt.date, boat: Boat | None = None) -
         day=day,
         for_staff=True,
         charters=tuple(charters),
-        blocks=tuple(_blocks(tenant=tenant, boat=boat, start=start, end=end)),
+        blocks=tuple(blocks),
+        holds=tuple(holds),
         boat_id=boat.pk if boat else None,
         boat_name=boat.name if boat else "",
         totals=_totals(charters),
@@ -295,5 +345,8 @@ def captain_sheet(*, access: CaptainAccess) -> DaySheet:
         zone=access.zone,
         day=access.start.astimezone(zone).date(),
         for_staff=False,
-        charters=tuple(_charter(b, for_staff=False) for b in bookings),
+        charters=tuple(
+            _charter(b, for_staff=False, has_waiver=Waiver.objects.filter(tenant_id=b.tenant_id).exists())
+            for b in bookings
+        ),
     )

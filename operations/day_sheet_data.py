@@ -73,7 +73,7 @@ class Passenger:
     """A name on the guest's passenger list and the state of their waiver."""
 
     name: str
-    waiver: str  # e.g. "signed", "not signed"
+    waiver: str  # "waiver accepted v3", "waiver not accepted", "not an adult", "no waiver (the brand has none)"
 
 
 @dataclass(frozen=True)
@@ -119,9 +119,9 @@ class Charter:
     weather_briefing: str
     logistics: str
     crew_notes: str
-    # The guest's passenger list with waiver states; ``None`` until guests can give one
-    # (the guest pages' passenger list). An empty tuple means they gave none yet.
+    # The passenger list the guest gave on the guest page, with waiver states; ``None`` until given.
     passengers: tuple[Passenger, ...] | None = None
+    emergency_contact: str = ""  # "name · phone" from the passenger list; "" until given
     # Staff sheet only: empty / None on the captain's copy.
     staff_notes: str = ""
     money: Money | None = None
@@ -166,6 +166,18 @@ class Block:
 
 
 @dataclass(frozen=True)
+class Hold:
+    """A marketplace event on the day that no booking stands for yet: unconfirmed, no guest known."""
+
+    source: str  # "Boatsetter"
+    boat: str
+    start: dt.datetime
+    end: dt.datetime
+    reference: str = ""
+    enter_url: str = ""  # the booking form, prefilled from the hold
+
+
+@dataclass(frozen=True)
 class DaySheet:
     tenant_id: int
     tenant_name: str
@@ -178,6 +190,7 @@ class DaySheet:
     boat_name: str = ""
     totals: DayTotals | None = None  # staff sheet only
     not_sailing: int = field(default=0)
+    holds: tuple[Hold, ...] = ()  # staff sheet only
 
     @property
     def sailing(self) -> tuple[Charter, ...]:

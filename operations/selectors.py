@@ -17,6 +17,7 @@ from bookings.models import Booking, CalendarEntry, Tenant
 from charterops.tenancy import tenant_ids_for
 from charterops.timezones import local_range
 from crew.models import Credential
+from operations.attention_holds import holds_needing_staff
 from operations.attention_today import charters_needing_staff
 
 CREDENTIAL_WARNING_DAYS = 60
@@ -55,6 +56,12 @@ def needs_attention(*, user, now: dt.datetime | None = None) -> list[BrandAttent
                 AttentionItem(label=label, message=message, url=url, start=start, severity=severity)
             )
 
+    for tenant_id, lines in holds_needing_staff(tenant_ids=visible, now=now).items():
+        for label, message, url, start, severity in lines:
+            by_tenant[tenant_id].append(
+                AttentionItem(label=label, message=message, url=url, start=start, severity=severity)
+            )
+
     explained: set[int] = set()  # overridden bookings already shown with their clash
     findings = find_conflicts(since=now, tenant_ids=visible, visible_tenant_ids=visible)
     # A crew clash across brands names two bookings: each brand's line links to its own one.
@@ -68,6 +75,8 @@ def needs_attention(*, user, now: dt.datetime | None = None) -> list[BrandAttent
         for tenant_id in finding.tenant_ids & visible:
             booking_id = next((b for b in finding.booking_ids if booking_tenant.get(b) == tenant_id), None)
             url = reverse("admin:bookings_booking_change", args=[booking_id]) if booking_id else ""
+            if not url and finding.entry_ids:  # two holds, or a hold and a block
+                url = reverse("admin:bookings_calendarentry_change", args=[finding.entry_ids[0]])
             by_tenant[tenant_id].append(
                 AttentionItem(
                     label=finding.label,

@@ -11,6 +11,9 @@ class Effect(models.Model):
         SEND_INVITATION = "send_invitation", "Send crew invitation"
         NOTIFY_DECLINE = "notify_decline", "Tell staff about a decline"
         NOTIFY_CREDENTIAL_EXPIRY = "notify_credential_expiry", "Tell staff a credential expires"
+        NOTIFY_CREW_IDENTITY = "notify_crew_identity", "Tell crew their email or phone changed"
+        NOTIFY_FEED_FAILING = "notify_feed_failing", "Tell staff a marketplace feed fails"
+        NOTIFY_FEED_RECOVERED = "notify_feed_recovered", "Tell staff a marketplace feed works again"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"

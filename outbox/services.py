@@ -34,6 +34,9 @@ HANDLERS: dict[str, str] = {
     Effect.Kind.SEND_INVITATION: "crew.services.crew_invite_send_effect",
     Effect.Kind.NOTIFY_DECLINE: "crew.services.crew_decline_notify_effect",
     Effect.Kind.NOTIFY_CREDENTIAL_EXPIRY: "crew.services.credential_expiry_notify_effect",
+    Effect.Kind.NOTIFY_CREW_IDENTITY: "crew.services.crew_identity_notify_effect",
+    Effect.Kind.NOTIFY_FEED_FAILING: "marketplaces.notices.feed_failing_notify_effect",
+    Effect.Kind.NOTIFY_FEED_RECOVERED: "marketplaces.notices.feed_recovered_notify_effect",
 }
 
 # After the broker refused one enqueue, later ones in this process skip it for a

@@ -15,6 +15,7 @@ from tests.factories import BookingFactory, ChecklistFactory, CrewMemberFactory,
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
+
 def text_of(pdf: bytes) -> str:
     return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
 

@@ -48,6 +48,8 @@ class Command(BaseCommand):
             line = f"{finding.label}: {finding.message}"
             if finding.booking_ids:
                 line += f" [booking {', '.join(f'#{pk}' for pk in finding.booking_ids)}]"
+            if finding.entry_ids:
+                line += f" [hold {', '.join(f'#{pk}' for pk in finding.entry_ids)}]"
             if finding.overridden:
                 line += f" (overridden: {finding.overridden})"
             self.stdout.write(line)
