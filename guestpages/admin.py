@@ -1,11 +1,13 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
 from django.template.defaultfilters import filesizeformat
 from django.utils.html import format_html
 
 from charterops.tenancy import BrandZoneAdmin, TenantScopedAdmin
 from guestpages import uploads
-from guestpages.models import GuestPage, PhotoUpload
+from guestpages.models import GuestPage, PhotoUpload, Waiver
+from guestpages.passengers import waiver_publish
 
 
 @admin.register(GuestPage)
@@ -109,3 +111,44 @@ class PhotoUploadInline(admin.TabularInline):
             '<img src="{0}" alt="guest photo" loading="lazy" style="max-width:160px;max-height:120px"></a>',
             url,
         )
+
+
+@admin.register(Waiver)
+class WaiverAdmin(BrandZoneAdmin, TenantScopedAdmin):
+    """A brand's waiver versions. Saving a text, new or edited, adds the next version: the words an
+    adult guest accepted never change under their acceptance. Upcoming guest pages are republished."""
+
+    list_display = ("tenant", "version", "created_at", "acceptance_count")
+    list_select_related = ("tenant",)
+    list_filter = ("tenant",)
+    fields = ("tenant", "version", "text", "created_at")
+    readonly_fields = ("version", "created_at")
+
+    def get_readonly_fields(self, request, obj=None):
+        return (*self.readonly_fields, "tenant") if obj is not None else self.readonly_fields
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(accepted=Count("acceptances"))
+
+    @admin.display(description="accepted by", ordering="accepted")
+    def acceptance_count(self, obj: Waiver) -> int:
+        return obj.accepted
+
+    def save_model(self, request, obj, form, change):
+        if change and "text" not in form.changed_data:
+            return
+        edited = obj.version
+        # The edited row is not saved: its text stays what guests accepted.
+        saved = waiver_publish(tenant=obj.tenant, text=obj.text)
+        # The admin's redirect and log entry then name the version that was saved.
+        obj.pk, obj.version, obj.created_at = saved.pk, saved.version, saved.created_at
+        if change:
+            self.message_user(
+                request,
+                f"Saved as version {saved.version}; version {edited} stays as the guests who accepted it read it. "
+                "Upcoming guest pages are republished with the new version.",
+                messages.SUCCESS,
+            )

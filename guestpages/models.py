@@ -89,3 +89,59 @@ class PhotoUpload(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+# --- Who's coming: the passenger list and the brand's waiver ------------------------------------
+
+
+class Waiver(models.Model):
+    """One version of a brand's waiver text. Never edited once saved: a new text is a new version,
+    so every acceptance points at the exact words the guest read."""
+
+    tenant = models.ForeignKey(
+        "bookings.Tenant", on_delete=models.PROTECT, related_name="waivers", verbose_name="brand"
+    )
+    version = models.PositiveIntegerField(editable=False)
+    text = models.TextField(help_text="Shown on the guest page; each adult guest accepts it by typing their name.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["tenant", "-version"]
+        constraints = [models.UniqueConstraint(fields=["tenant", "version"], name="waiver_unique_version")]
+
+    def __str__(self) -> str:
+        return f"{self.tenant} waiver v{self.version}"
+
+
+class PassengerList(models.Model):
+    """What the lead guest gave on the guest page: the emergency contact; the names are ``passengers``."""
+
+    booking = models.OneToOneField("bookings.Booking", on_delete=models.CASCADE, related_name="passenger_list")
+    emergency_name = models.CharField("emergency contact", max_length=120)
+    emergency_phone = models.CharField("emergency contact phone", max_length=40)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"passengers of booking {self.booking_id}"
+
+
+class Passenger(models.Model):
+    """One name on a passenger list; an adult's waiver acceptance is kept with the name."""
+
+    passenger_list = models.ForeignKey(PassengerList, on_delete=models.CASCADE, related_name="passengers")
+    position = models.PositiveSmallIntegerField()
+    full_name = models.CharField(max_length=120)
+    is_adult = models.BooleanField(default=True)
+    waiver = models.ForeignKey(Waiver, on_delete=models.PROTECT, null=True, blank=True, related_name="acceptances")
+    accepted_name = models.CharField("typed full name", max_length=120, blank=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    ip_hash = models.CharField(
+        max_length=64, blank=True, help_text="Keyed hash of the client address (not the address)."
+    )
+
+    class Meta:
+        ordering = ["passenger_list", "position"]
+        constraints = [models.UniqueConstraint(fields=["passenger_list", "position"], name="passenger_unique_position")]
+
+    def __str__(self) -> str:
+        return self.full_name

@@ -24,6 +24,7 @@ from django.utils.text import slugify
 from bookings.models import Booking
 from guestpages import uploads
 from guestpages.models import GuestPage, PhotoUpload, slug_for
+from guestpages.passengers import waiver_current
 from guestpages.publishing import content_hash, publisher_for
 from outbox.errors import PermanentError
 from outbox.models import Effect
@@ -67,6 +68,7 @@ def guest_page_context(page: GuestPage) -> dict:
     minutes = int((booking.end.astimezone(UTC) - booking.start.astimezone(UTC)).total_seconds() // 60)
     first_name = (booking.guest_name.split() or [""])[0]
     upload_url = f"{settings.CHARTEROPS_BASE_URL}/g/{page.slug}/uploads"
+    waiver = waiver_current(tenant)
     return {
         "page": page,
         "tenant": tenant,
@@ -82,6 +84,11 @@ def guest_page_context(page: GuestPage) -> dict:
         "party_size": booking.party_size,
         "cancelled": booking.is_cancelled,
         "upload_url_json": json.dumps(upload_url),
+        # Who's coming: the brand's waiver as of publishing (a new version republishes upcoming pages).
+        "waiver": waiver,
+        "passenger_rows": range(1, booking.party_size + 1),
+        "passengers_url_json": json.dumps(f"{settings.CHARTEROPS_BASE_URL}/g/{page.slug}/passengers"),
+        "waiver_version_json": json.dumps(waiver.version if waiver else None),
     }
 
 

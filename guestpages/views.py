@@ -8,12 +8,16 @@ from pathlib import Path
 
 from django.conf import settings
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseNotFound, JsonResponse
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
+from django_ratelimit.core import is_ratelimited
 
 from bookings.models import Booking
+from charterops.inputs import text_errors
 from guestpages.models import SLUG_MAX_LENGTH, SLUG_PATTERN, GuestPage
+from guestpages.passengers import PassengerEntry, PassengersRefused, passenger_list_public, passenger_list_save
 from guestpages.publishing import local_root
 from guestpages.rewrite import rewrite
 from guestpages.services import UploadRefused, photo_upload_grant
@@ -74,11 +78,15 @@ def _parse_grant_request(body: bytes) -> tuple[dict, dict[str, list[str]]]:
         return {}, {"__all__": ["Request body too large."]}
     try:
         data = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    # ValueError covers JSONDecodeError and an integer of thousands of digits; RecursionError deep nesting.
+    except (UnicodeDecodeError, ValueError, RecursionError):
         return {}, {"__all__": ["Send a JSON object."]}
     if not isinstance(data, dict):
         return {}, {"__all__": ["Send a JSON object."]}
-    errors: dict[str, list[str]] = {}
+    # Text no database can store (a lone surrogate, NUL) is refused before any field is read.
+    errors: dict[str, list[str]] = text_errors(data)
+    if errors:
+        return {}, errors
     values: dict = {}
     for name in ("filename", "content_type", "consent"):
         value = data.get(name)
@@ -157,3 +165,104 @@ def upload_grant(request: HttpRequest, slug: str) -> HttpResponse:
         "max_bytes": settings.GUEST_UPLOAD_MAX_BYTES,
     }
     return _with_cors(JsonResponse(body), request, page)
+
+
+# --- Who's coming: the passenger list ---------------------------------------------------------
+
+# A whole list of names is a few kilobytes at most.
+_MAX_PASSENGERS_BODY_BYTES = 32 * 1024
+
+
+def _parse_passengers(body: bytes) -> tuple[dict, dict[str, list[str]]]:
+    """The JSON body as typed values for ``passenger_list_save``, or field errors. Never raises."""
+    if len(body) > _MAX_PASSENGERS_BODY_BYTES:
+        return {}, {"__all__": ["Request body too large."]}
+    try:
+        data = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return {}, {"__all__": ["Send a JSON object."]}
+    if not isinstance(data, dict):
+        return {}, {"__all__": ["Send a JSON object."]}
+    errors: dict[str, list[str]] = text_errors(data)
+    if errors:
+        return {}, errors
+    values: dict = {}
+    for name in ("emergency_name", "emergency_phone"):
+        value = data.get(name)
+        if not isinstance(value, str):
+            errors[name] = ["Required: a string."]
+        else:
+            values[name] = value
+    version = data.get("waiver_version")
+    if version is not None and (not isinstance(version, int) or isinstance(version, bool)):
+        errors["waiver_version"] = ["The waiver version shown on the page (an integer), or null."]
+    values["waiver_version"] = version
+    rows = data.get("passengers")
+    if not isinstance(rows, list) or len(rows) > 100:
+        errors["passengers"] = ["Required: a list of passengers."]
+        return values, errors
+    entries = []
+    for i, row in enumerate(rows):
+        if not isinstance(row, dict):
+            errors[f"passengers[{i}]"] = ["Each passenger is an object with a name."]
+            continue
+        name, adult, accepted = row.get("name"), row.get("is_adult", True), row.get("accepted_name") or ""
+        if not isinstance(name, str) or not isinstance(adult, bool) or not isinstance(accepted, str):
+            errors[f"passengers[{i}]"] = ["name (text), is_adult (true/false), accepted_name (text)."]
+            continue
+        entries.append(PassengerEntry(name=name, is_adult=adult, accepted_name=accepted))
+    values["entries"] = entries
+    return values, errors
+
+
+def _passengers_rate_limited(request: HttpRequest) -> bool:
+    rate = settings.GUEST_PASSENGERS_RATE_PER_IP
+    return is_ratelimited(request, group="guest-passengers-ip", key="ip", rate=rate, increment=True)
+
+
+@csrf_exempt  # no cookies are sent or read: nothing for a cross-site request to ride on
+@require_http_methods(["GET", "POST", "OPTIONS"])
+def passengers(request: HttpRequest, slug: str) -> HttpResponse:
+    """``/g/<slug>/passengers``: GET what has been given, POST the whole list (JSON), with CORS as uploads."""
+    page = None
+    if len(slug) <= SLUG_MAX_LENGTH and _SLUG.fullmatch(slug):
+        page = GuestPage.objects.select_related("booking__tenant").filter(slug=slug).first()
+    if page is None:
+        return _with_cors(_error(404, "not_found", "This guest page does not exist."), request, None)
+
+    if request.method == "OPTIONS":
+        response = HttpResponse(status=204)
+        if request.headers.get("Origin") == guest_origin(page):
+            response["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+            response["Access-Control-Allow-Headers"] = "Content-Type"
+            response["Access-Control-Max-Age"] = "600"
+        return _with_cors(response, request, page)
+
+    booking = page.booking
+    if booking.status == Booking.Status.CANCELLED:
+        return _with_cors(_error(404, "not_found", "This guest page does not exist."), request, page)
+    if request.method == "GET":
+        body = passenger_list_public(booking)
+        return _with_cors(JsonResponse({**body, "open": timezone.now() < booking.start}), request, page)
+
+    origin = request.headers.get("Origin")
+    if origin and origin != guest_origin(page) and origin != settings.CHARTEROPS_BASE_URL:
+        # A browser would not let another site read the answer; do not let it write either.
+        return _with_cors(_error(403, "forbidden", "Send the list from the guest page."), request, page)
+    if _passengers_rate_limited(request):
+        response = _error(429, "rate_limited", "Too many tries from this connection. Please wait a while.")
+        return _with_cors(response, request, page)
+    if _declared_length(request) > _MAX_PASSENGERS_BODY_BYTES:
+        values, errors = {}, {"__all__": ["Request body too large."]}
+    else:
+        values, errors = _parse_passengers(request.body)
+    if errors:
+        response = _error(400, "invalid", "Something is wrong with this list.", errors=errors)
+        return _with_cors(response, request, page)
+    try:
+        passenger_list_save(page=page, client_ip=_client_ip(request), **values)
+    except PassengersRefused as refused:
+        response = _error(refused.status, refused.code, refused.reason, errors=refused.errors, **refused.extra)
+        return _with_cors(response, request, page)
+    body = passenger_list_public(booking)
+    return _with_cors(JsonResponse({**body, "open": True}), request, page)
