@@ -72,9 +72,9 @@ def _error(status: int, code: str, reason: str, **extra) -> JsonResponse:
     return JsonResponse({"code": code, "reason": reason, **extra}, status=status)
 
 
-def _parse_grant_request(body: bytes) -> tuple[dict, dict[str, list[str]]]:
-    """The JSON body as typed values, or field errors. Never raises."""
-    if len(body) > _MAX_BODY_BYTES:
+def _json_object(body: bytes, max_bytes: int) -> tuple[dict, dict[str, list[str]]]:
+    """A guest endpoint's JSON body as a dict, or errors (too large, not an object, unstorable text)."""
+    if len(body) > max_bytes:
         return {}, {"__all__": ["Request body too large."]}
     try:
         data = json.loads(body.decode("utf-8"))
@@ -84,7 +84,12 @@ def _parse_grant_request(body: bytes) -> tuple[dict, dict[str, list[str]]]:
     if not isinstance(data, dict):
         return {}, {"__all__": ["Send a JSON object."]}
     # Text no database can store (a lone surrogate, NUL) is refused before any field is read.
-    errors: dict[str, list[str]] = text_errors(data)
+    return data, text_errors(data)
+
+
+def _parse_grant_request(body: bytes) -> tuple[dict, dict[str, list[str]]]:
+    """The JSON body as typed values, or field errors. Never raises."""
+    data, errors = _json_object(body, _MAX_BODY_BYTES)
     if errors:
         return {}, errors
     values: dict = {}
@@ -175,15 +180,7 @@ _MAX_PASSENGERS_BODY_BYTES = 32 * 1024
 
 def _parse_passengers(body: bytes) -> tuple[dict, dict[str, list[str]]]:
     """The JSON body as typed values for ``passenger_list_save``, or field errors. Never raises."""
-    if len(body) > _MAX_PASSENGERS_BODY_BYTES:
-        return {}, {"__all__": ["Request body too large."]}
-    try:
-        data = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        return {}, {"__all__": ["Send a JSON object."]}
-    if not isinstance(data, dict):
-        return {}, {"__all__": ["Send a JSON object."]}
-    errors: dict[str, list[str]] = text_errors(data)
+    data, errors = _json_object(body, _MAX_PASSENGERS_BODY_BYTES)
     if errors:
         return {}, errors
     values: dict = {}
