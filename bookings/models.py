@@ -30,6 +30,23 @@ def validate_timezone(value: str) -> None:
         raise ValidationError(f"“{value}” is not an IANA time zone (e.g. America/Los_Angeles).") from exc
 
 
+def parse_reminder_offsets(value: str) -> list[int]:
+    """ "48,2" -> [48, 2]: hours before the start, largest first."""
+    hours = sorted({int(part) for part in value.replace(" ", "").split(",") if part}, reverse=True)
+    return hours
+
+
+def validate_reminder_offsets(value: str) -> None:
+    try:
+        hours = parse_reminder_offsets(value)
+    except ValueError as exc:
+        raise ValidationError("Give whole hours separated by commas, e.g. 48,2.") from exc
+    if any(h < 1 or h > 24 * 30 for h in hours):
+        raise ValidationError("Each reminder is between 1 and 720 hours before the start.")
+    if len(hours) > 5:
+        raise ValidationError("At most 5 reminders.")
+
+
 class Tenant(models.Model):
     """A yacht brand: its own public domain, bucket, CDN and email sender."""
 
@@ -58,6 +75,47 @@ class Tenant(models.Model):
     )
     upload_window_hours_after_end = models.PositiveSmallIntegerField(
         default=24, help_text="Guests may upload photos from the start until this many hours after the end."
+    )
+    # --- How guest messages look and when reminders go (messaging app) ---
+    reply_to_email = models.EmailField(
+        "reply-to address", blank=True, help_text="Where guests' replies go. Blank: the sender address."
+    )
+    logo_url = models.URLField(
+        "logo URL", blank=True, help_text="An https address of the logo shown at the top of guest email."
+    )
+    brand_colour = models.CharField(
+        "brand colour",
+        max_length=7,
+        default="#0b4f6c",
+        validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", "Give a colour as #RRGGBB.")],
+        help_text="Header and button colour of guest email, as #RRGGBB.",
+    )
+    email_signature = models.TextField(
+        blank=True, help_text="Closes every guest email, e.g. the captain's name and the office phone."
+    )
+    sms_sender_id = models.CharField(
+        "SMS sender id",
+        max_length=11,
+        blank=True,
+        validators=[
+            RegexValidator(
+                r"^(?=.*[A-Za-z])[A-Za-z0-9]{1,11}$", "1 to 11 letters and digits, at least one letter, no spaces."
+            )
+        ],
+        help_text="Shown as the sender of texts in countries that allow it (not the US or Canada).",
+    )
+    reminder_offsets_hours = models.CharField(
+        "reminders (hours before the start)",
+        max_length=40,
+        default="48,2",
+        validators=[validate_reminder_offsets],
+        help_text="Guests are reminded this many hours before the start, e.g. 48,2.",
+    )
+    what_to_bring = models.TextField(
+        blank=True, help_text="Listed in every reminder, e.g. sunscreen, a light jacket, soft-soled shoes."
+    )
+    rebooking_instructions = models.TextField(
+        blank=True, help_text="Told to guests whose charter is weather-owed: how to choose a new date."
     )
     staff = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
@@ -88,6 +146,10 @@ class Tenant(models.Model):
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.timezone)
+
+    @property
+    def reminder_offsets(self) -> list[int]:
+        return parse_reminder_offsets(self.reminder_offsets_hours)
 
 
 def new_export_token() -> str:

@@ -29,6 +29,7 @@ class BookingChange:
     # The boat is taken at another time or place than before (new, moved, or confirmed again).
     occupancy_changed: bool = False
     old_boat_id: int | None = None
+    old_status: str = ""
 
 
 def booking_change_for(booking: Booking) -> BookingChange:
@@ -46,6 +47,7 @@ def booking_change_for(booking: Booking) -> BookingChange:
         status_changed=old.status != booking.status,
         occupancy_changed=booking.occupies_boat and (moved or not old.occupies_boat),
         old_boat_id=old.boat_id,
+        old_status=old.status,
     )
 
 
@@ -126,7 +128,7 @@ def booking_save(
         crew_event_ensure(booking=booking)
         if change.material:
             crew_event_material_change(booking=booking)
-        booking_saved.send(sender=Booking, booking=booking, created=change.created)
+        booking_saved.send(sender=Booking, booking=booking, created=change.created, change=change)
     return change
 
 

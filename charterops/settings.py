@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "guestpages",
     "outbox",
     "marketplaces",
+    "messaging",
     "api",
 ]
 
@@ -223,6 +224,8 @@ CELERY_BEAT_SCHEDULE = {
     "crew-credential-expiry": {"task": "crew.notify_expiring_credentials", "schedule": 3600.0},
     # Marketplaces poll their own imports hourly; every 15 minutes keeps the double-sale window small.
     "marketplace-feeds-sync": {"task": "marketplaces.sync_feeds", "schedule": 900.0},
+    # A reminder is due for 30 minutes from its moment: every 5 minutes reaches each one several times.
+    "messaging-send-due": {"task": "messaging.send_due_messages", "schedule": 300.0},
 }
 
 # --- Outbox ------------------------------------------------------------------

@@ -65,6 +65,11 @@ class CrewMember(models.Model):
     name = models.CharField(max_length=200)
     email = models.EmailField(unique=True)
     phone = models.CharField(max_length=40, blank=True)
+    sms_opt_in = models.BooleanField(
+        "text me invitations",
+        default=False,
+        help_text="Also send invitations and changes to the mobile number by text message.",
+    )
     roles = models.ManyToManyField(Role, blank=True, related_name="crew_members")
     default_hourly_rate = models.DecimalField(**MONEY, default=ZERO, validators=[MinValueValidator(ZERO)])
     active = models.BooleanField(default=True)

@@ -26,6 +26,7 @@ from guestpages import uploads
 from guestpages.models import GuestPage, PhotoUpload, slug_for
 from guestpages.passengers import waiver_current
 from guestpages.publishing import content_hash, publisher_for
+from guestpages.signals_out import guest_page_published
 from outbox.errors import PermanentError
 from outbox.models import Effect
 from outbox.services import effect_schedule
@@ -166,8 +167,13 @@ def guest_page_publish(*, booking_id: int) -> PublishResult:
 
 
 def guest_page_publish_effect(effect: Effect) -> str:
-    """Outbox handler; the provider id it records is the CloudFront invalidation id."""
+    """Outbox handler; the provider id it records is the CloudFront invalidation id.
+
+    Once the page is in the bucket and its paths invalidated, ``guest_page_published``
+    tells the apps above (messaging sends the guest their confirmation: the link works now).
+    """
     result = guest_page_publish(booking_id=effect.target_id)
+    guest_page_published.send(sender=GuestPage, booking_id=effect.target_id)
     return result.invalidation_id or ("uploaded" if result.uploaded else "unchanged")
 
 

@@ -31,6 +31,15 @@ class PermanentError(Exception):
     """A failure retrying cannot fix (bad configuration, unknown target)."""
 
 
+class Deferred(Exception):
+    """Not now, but later: the effect waits until ``until`` without using up an attempt (quiet hours)."""
+
+    def __init__(self, until, reason: str = ""):
+        super().__init__(reason or f"deferred until {until.isoformat()}")
+        self.until = until
+        self.reason = reason
+
+
 def is_transient(exc: BaseException) -> bool:
     """True for errors a later attempt may not meet: 5xx, throttling, broken connections."""
     seen: set[int] = set()

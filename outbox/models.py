@@ -14,6 +14,7 @@ class Effect(models.Model):
         NOTIFY_CREW_IDENTITY = "notify_crew_identity", "Tell crew their email or phone changed"
         NOTIFY_FEED_FAILING = "notify_feed_failing", "Tell staff a marketplace feed fails"
         NOTIFY_FEED_RECOVERED = "notify_feed_recovered", "Tell staff a marketplace feed works again"
+        SEND_MESSAGE = "send_message", "Send a guest or crew message"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
@@ -23,12 +24,15 @@ class Effect(models.Model):
 
     kind = models.CharField(max_length=40, choices=Kind.choices)
     target_id = models.PositiveBigIntegerField(
-        help_text="Id of the guest page's booking, of the assignment or of the credential."
+        help_text="Id of the guest page's booking, of the assignment, of the credential or of the message."
     )
     booking = models.ForeignKey(
         "bookings.Booking", on_delete=models.CASCADE, null=True, blank=True, related_name="effects"
     )
     reason = models.CharField(max_length=120, blank=True)
+    # Effects that must happen once per key whatever happens (a guest message: booking, kind and,
+    # for a reminder, its moment): a second schedule with the same key finds this row.
+    unique_key = models.CharField(max_length=200, null=True, blank=True, unique=True, editable=False)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)

@@ -17,12 +17,12 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from outbox.errors import is_transient
+from outbox.errors import Deferred, is_transient
 from outbox.models import Effect
 
 logger = logging.getLogger(__name__)
@@ -37,6 +37,7 @@ HANDLERS: dict[str, str] = {
     Effect.Kind.NOTIFY_CREW_IDENTITY: "crew.services.crew_identity_notify_effect",
     Effect.Kind.NOTIFY_FEED_FAILING: "marketplaces.notices.feed_failing_notify_effect",
     Effect.Kind.NOTIFY_FEED_RECOVERED: "marketplaces.notices.feed_recovered_notify_effect",
+    Effect.Kind.SEND_MESSAGE: "messaging.services.message_send_effect",
 }
 
 # After the broker refused one enqueue, later ones in this process skip it for a
@@ -46,13 +47,23 @@ _broker_down_until = 0.0
 _broker_lock = threading.Lock()
 
 
-def effect_schedule(*, kind: str, target_id: int, booking_id: int | None, reason: str = "") -> Effect:
+def effect_schedule(
+    *, kind: str, target_id: int, booking_id: int | None, reason: str = "", unique_key: str = ""
+) -> Effect:
     """Record that ``kind`` must happen for ``target_id`` once the current transaction commits.
 
     A QUEUED effect of the same kind and target that no worker has started yet
     already covers the new change (handlers read the state when they run), so it
     is reused instead of doubled.
+
+    With ``unique_key`` the effect happens once per key, ever: scheduling the same
+    key again (a second beat, a rerun, a booking saved twice) returns the first row,
+    whatever its status, and the database's unique index settles a race.
     """
+    if unique_key:
+        return _effect_schedule_once(
+            kind=kind, target_id=target_id, booking_id=booking_id, reason=reason, unique_key=unique_key
+        )
     with transaction.atomic():
         effect = (
             Effect.objects.select_for_update()
@@ -64,6 +75,20 @@ def effect_schedule(*, kind: str, target_id: int, booking_id: int | None, reason
             # outbox.signals enqueues a new row once this transaction commits.
             effect = Effect.objects.create(kind=kind, target_id=target_id, booking_id=booking_id, reason=reason)
     return effect
+
+
+def _effect_schedule_once(*, kind: str, target_id: int, booking_id: int | None, reason: str, unique_key: str) -> Effect:
+    existing = Effect.objects.filter(unique_key=unique_key).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            return Effect.objects.create(
+                kind=kind, target_id=target_id, booking_id=booking_id, reason=reason, unique_key=unique_key
+            )
+    except IntegrityError:
+        # Another transaction scheduled the same key first.
+        return Effect.objects.get(unique_key=unique_key)
 
 
 def effect_enqueue(*, effect_id: int, countdown: float | None = None) -> bool:
@@ -100,6 +125,7 @@ def backoff_seconds(attempt: int) -> float:
 
 class RunOutcome:
     DONE = "done"
+    DEFERRED = "deferred"
     SKIPPED = "skipped"
     RETRY = "retry"
     FAILED = "failed"
@@ -130,6 +156,18 @@ def effect_run(*, effect_id: int) -> tuple[str, float | None]:
     handler: Callable[[Effect], str] = import_string(HANDLERS[effect.kind])
     try:
         provider_id = handler(effect) or ""
+    except Deferred as later:
+        # Not an attempt: the row waits, unenqueued, and the relay hands it over once ``until`` passes.
+        Effect.objects.filter(pk=effect.pk, status=Effect.Status.RUNNING).update(
+            status=Effect.Status.QUEUED,
+            attempts=effect.attempts - 1,
+            last_error=f"Waiting until {later.until.isoformat()}: {later.reason}"[:4000],
+            next_attempt_at=later.until,
+            enqueued_at=None,
+            claimed_until=None,
+            updated_at=timezone.now(),
+        )
+        return RunOutcome.DEFERRED, None
     except Exception as exc:  # noqa: BLE001 - every failure is recorded on the row
         error = f"{type(exc).__name__}: {exc}"[:4000]
         if is_transient(exc) and effect.attempts < settings.OUTBOX_MAX_ATTEMPTS:

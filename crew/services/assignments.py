@@ -17,6 +17,7 @@ from crew.models import (
     ChecklistTemplateItem,
     CrewEvent,
 )
+from crew.signals_out import invitation_scheduled
 from outbox.errors import PermanentError
 from outbox.models import Effect
 from outbox.services import effect_schedule
@@ -42,12 +43,14 @@ def crew_event_ensure(*, booking: Booking) -> CrewEvent:
 
 
 def crew_invite_schedule(*, assignment: Assignment, reason: str) -> Effect:
-    return effect_schedule(
+    effect = effect_schedule(
         kind=Effect.Kind.SEND_INVITATION,
         target_id=assignment.pk,
         booking_id=assignment.event.booking_id,
         reason=reason,
     )
+    invitation_scheduled.send(sender=Assignment, assignment=assignment, reason=reason, effect_id=effect.pk)
+    return effect
 
 
 # A change to any of these asks whether the person can take the charter at all.
