@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from messaging.models import Channel, Message
 from messaging.services.email import message_email_send
-from messaging.services.rules import skip_reason
+from messaging.services.rules import SkipMessage, skip_reason
 from messaging.services.sms_messages import message_sms_send, quiet_hours_until
 from outbox.errors import Deferred, PermanentError
 from outbox.models import Effect
@@ -49,21 +49,13 @@ def message_send_effect(effect: Effect) -> str:
     if reason:
         Message.objects.filter(pk=message.pk).update(status=Message.Status.SKIPPED, detail=reason[:255], updated_at=now)
         return "skipped"
-    if message.channel == Channel.SMS:
-        until = quiet_hours_until(message, now=now)
-        if until is not None:
-            local = timezone.localtime(until, message.booking.tenant.zone)
-            Message.objects.filter(pk=message.pk).update(
-                status=Message.Status.DELAYED, detail=f"Quiet hours: goes at {local:%b %-d %H:%M}", updated_at=now
-            )
-            raise Deferred(until, "quiet hours (21:00 to 08:00 where the charter is)")
-        provider_id = message_sms_send(message)
-    else:
-        try:
-            provider_id = message_email_send(message)
-        except PermanentError as exc:
-            Message.objects.filter(pk=message.pk).update(status=Message.Status.FAILED, detail=str(exc)[:255])
-            raise
+    try:
+        provider_id = _send(message, now=now)
+    except SkipMessage as exc:
+        Message.objects.filter(pk=message.pk).update(
+            status=Message.Status.SKIPPED, detail=str(exc)[:255], updated_at=timezone.now()
+        )
+        return "skipped"
     Message.objects.filter(pk=message.pk).update(
         status=Message.Status.SENT,
         provider_message_id=provider_id[:255],
@@ -72,3 +64,20 @@ def message_send_effect(effect: Effect) -> str:
         updated_at=timezone.now(),
     )
     return provider_id
+
+
+def _send(message: Message, *, now) -> str:
+    if message.channel == Channel.SMS:
+        until = quiet_hours_until(message, now=now)
+        if until is not None:
+            local = timezone.localtime(until, message.booking.tenant.zone)
+            Message.objects.filter(pk=message.pk).update(
+                status=Message.Status.DELAYED, detail=f"Quiet hours: goes at {local:%b %-d %H:%M}", updated_at=now
+            )
+            raise Deferred(until, "quiet hours (21:00 to 08:00 where the charter is)")
+        return message_sms_send(message)
+    try:
+        return message_email_send(message)
+    except PermanentError as exc:
+        Message.objects.filter(pk=message.pk).update(status=Message.Status.FAILED, detail=str(exc)[:255])
+        raise
