@@ -34,6 +34,7 @@ from django.utils import timezone
 from bookings.models import Boat, Booking, Tenant
 from bookings.selectors import bookings_by_reference
 from bookings.services import booking_availability_check, booking_save
+from charterops.phones import phone_e164_or_none
 from charterops.timezones import make_aware_local
 
 REQUIRED = (
@@ -239,7 +240,8 @@ class BookingImport:
             "boat_id": boat.pk,
             "guest_name": row.get("guest_name", ""),
             "guest_email": row.get("guest_email", ""),
-            "guest_phone": row.get("guest_phone", ""),
+            # As booking.clean() stores it, so an unchanged row compares equal; a bad one is reported by full_clean.
+            "guest_phone": phone_e164_or_none(row.get("guest_phone", "")) or row.get("guest_phone", ""),
             "party_size": party_size,
             # The export's times are the brand's wall clock; DST gaps and repeats are refused.
             "start": make_aware_local(start_naive, tenant.zone),

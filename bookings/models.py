@@ -18,6 +18,7 @@ from simple_history.models import HistoricalRecords
 
 from bookings.constraints import PostgresOnlyExclusionConstraint, TsTzRange
 from charterops.audit import AuditActor
+from charterops.phones import phone_e164_or_none, validate_phone_number
 
 MONEY = {"max_digits": 10, "decimal_places": 2}
 ZERO = Decimal("0.00")
@@ -211,7 +212,13 @@ class Booking(models.Model):
     )
     guest_name = models.CharField(max_length=200)
     guest_email = models.EmailField(blank=True)
-    guest_phone = models.CharField(max_length=40, blank=True)
+    # Stored in E.164 (+18585550142): clean() normalises what staff type; texts need that form.
+    guest_phone = models.CharField(
+        max_length=40,
+        blank=True,
+        validators=[validate_phone_number],
+        help_text="A mobile number for texts. Numbers outside the US start with + and the country code.",
+    )
     party_size = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
     start = models.DateTimeField()
     end = models.DateTimeField()
@@ -354,6 +361,8 @@ class Booking(models.Model):
 
     def clean(self) -> None:
         errors: dict[str, list[str]] = {}
+        # The field's validator reports a number that does not parse; one that does is kept as E.164.
+        self.guest_phone = phone_e164_or_none(self.guest_phone) or self.guest_phone
         for field in ("start", "end"):
             value = getattr(self, field)
             if value is not None and timezone.is_naive(value):

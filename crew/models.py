@@ -15,6 +15,7 @@ from simple_history.models import HistoricalRecords
 
 from bookings.models import MONEY, ZERO, Boat, Booking, Tenant
 from charterops.audit import AuditActor
+from charterops.phones import phone_e164_or_none, validate_phone_number
 from crew.storage import CredentialScanStorage
 
 
@@ -64,7 +65,13 @@ def new_calendar_token() -> str:
 class CrewMember(models.Model):
     name = models.CharField(max_length=200)
     email = models.EmailField(unique=True)
-    phone = models.CharField(max_length=40, blank=True)
+    # Stored in E.164 (+16195550100): clean() normalises what staff type; texts need that form.
+    phone = models.CharField(
+        max_length=40,
+        blank=True,
+        validators=[validate_phone_number],
+        help_text="Mobile number. Numbers outside the US start with + and the country code.",
+    )
     sms_opt_in = models.BooleanField(
         "text me invitations",
         default=False,
@@ -84,6 +91,10 @@ class CrewMember(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        # The field's validator reports a number that does not parse; one that does is kept as E.164.
+        self.phone = phone_e164_or_none(self.phone) or self.phone
 
 
 class CrewIdentityChange(models.Model):

@@ -63,7 +63,7 @@ class CrewMemberFactory(factory.django.DjangoModelFactory):
 
     name = factory.Sequence(lambda n: f"Crew Member {n}")
     email = factory.Sequence(lambda n: f"crew{n}@example.com")
-    phone = "+1 619 555 0100"
+    phone = "+16195550100"  # as the app stores it (E.164)
     default_hourly_rate = Decimal("25.00")
 
     @factory.post_generation
@@ -88,7 +88,7 @@ class BookingFactory(factory.django.DjangoModelFactory):
     external_reference = factory.Sequence(lambda n: f"BS-{100000 + n}")
     guest_name = "Jordan Guest"
     guest_email = "jordan.guest@example.com"
-    guest_phone = "+1 858 555 0199"
+    guest_phone = "+18585550199"
     party_size = 6
     start = factory.LazyAttribute(lambda o: local(o.tenant, 2026, 12, 5, 10, 0))
     end = factory.LazyAttribute(lambda o: o.start + timedelta(hours=5))

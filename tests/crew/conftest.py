@@ -42,7 +42,7 @@ def charter(tenant, frozen):
         tenant=tenant,
         boat=boat,
         guest_name="Jordan Guest",
-        guest_phone="+1 858 555 0199",
+        guest_phone="+18585550199",
         party_size=6,
         start=local(tenant, 2026, 12, 5, 10, 0),
         crew_notes="Bring the spare cooler.",

@@ -86,7 +86,7 @@ def day(tenant, other_tenant, frozen):
         tenant=tenant,
         boat=sea,
         guest_name="Jordan Guest",
-        guest_phone="+1 858 555 0199",
+        guest_phone="+18585550199",
         party_size=6,
         start=local(tenant, 2026, 12, 5, 10, 0),
         end=local(tenant, 2026, 12, 5, 15, 0),
@@ -113,7 +113,7 @@ def day(tenant, other_tenant, frozen):
         tenant=tenant,
         boat=little,
         guest_name="Avery Early",
-        guest_phone="+1 858 555 0111",
+        guest_phone="+18585550111",
         party_size=4,
         start=local(tenant, 2026, 12, 5, 7, 30),
         end=local(tenant, 2026, 12, 5, 9, 30),
@@ -200,7 +200,7 @@ def test_the_staff_sheet_lists_the_days_charters_in_time_order_with_everything(d
         "Harbor Island West Marina, dock C",
         "https://www.google.com/maps/search/?api=1&amp;query=Harbor+Island+West+Marina%2C+dock+C",
         "4711#",
-        "+1 858 555 0199",
+        "+18585550199",
         "party of 6",
         "Maya Captain",
         "+1 619 555 0101",
@@ -473,7 +473,7 @@ def test_the_captain_sees_the_sheet_of_their_charter_without_money(day, frozen):
     for text in (
         "Captain&#x27;s sheet",
         "Jordan Guest",
-        "+1 858 555 0199",
+        "+18585550199",
         "4711#",
         "10:00 AM – 3:00 PM PST",
         "Harbor Island West Marina, dock C",
@@ -514,7 +514,7 @@ def test_the_captains_sheet_opens_24_hours_before_the_start_and_closes_at_the_en
     frozen.move_to(day.main.start - timedelta(hours=24, minutes=1))
     early = phone.get(url).content.decode()
     assert "The sheet opens on Friday, December 4 at 10:00 AM PST" in early
-    for detail in ("4711#", "+1 858 555 0199", "Jordan Guest", "Sam Deck", "Fuel checked"):
+    for detail in ("4711#", "+18585550199", "Jordan Guest", "Sam Deck", "Fuel checked"):
         assert detail not in early
     frozen.move_to(day.main.start - timedelta(hours=24))
     assert "4711#" in phone.get(url).content.decode()
@@ -523,7 +523,7 @@ def test_the_captains_sheet_opens_24_hours_before_the_start_and_closes_at_the_en
     frozen.move_to(day.main.end + timedelta(minutes=1))
     ended = phone.get(url).content.decode()
     assert "This charter has ended" in ended
-    assert "4711#" not in ended and "+1 858 555 0199" not in ended
+    assert "4711#" not in ended and "+18585550199" not in ended
 
 
 def test_a_cancelled_charter_has_no_captains_sheet_details(day, frozen):
@@ -532,7 +532,7 @@ def test_a_cancelled_charter_has_no_captains_sheet_details(day, frozen):
     booking_save(booking=day.main)
     frozen.move_to(day.main.start - timedelta(hours=2))
     html = phone.get(captain_url(day.main.crew_event.pk)).content.decode()
-    assert "not sailing" in html and "4711#" not in html and "+1 858 555 0199" not in html
+    assert "not sailing" in html and "4711#" not in html and "+18585550199" not in html
 
 
 def test_only_the_captain_who_has_not_declined_gets_the_sheet(day, frozen, tenant):

@@ -89,7 +89,7 @@ def superuser_client():
 def shared(brand_a, brand_b, frozen):
     """A deckhand who works for both brands, on one charter of each (brand B's has a gate code)."""
     member = CrewMemberFactory(
-        name="Casey Shared", email="casey@example.com", phone="+1 619 555 0111", tenants=[brand_a, brand_b]
+        name="Casey Shared", email="casey@example.com", phone="+16195550111", tenants=[brand_a, brand_b]
     )
     a_booking = BookingFactory(
         tenant=brand_a, boat=BoatFactory(tenant=brand_a, name="Alpha Petrel"), guest_name="Alpha Guest"

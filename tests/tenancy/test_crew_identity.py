@@ -147,7 +147,7 @@ def test_superuser_changes_a_shared_persons_phone_and_the_address_on_file_is_tol
         admin_url(CrewMember, "change", shared.member.pk), member_form(shared.member, phone="+1 619 555 0999")
     )
     assert response.status_code == 302
-    assert identity(shared.member) == ("casey@example.com", "+1 619 555 0999", True)
+    assert identity(shared.member) == ("casey@example.com", "+16195550999", True)
     [notice] = notices()
     effect_run(effect_id=notice.pk)
     [told] = [m for m in mailoutbox if m.to == ["casey@example.com"]]
