@@ -8,7 +8,7 @@ gross, the fees, staff-only notes or another crew member's rate.
 from __future__ import annotations
 
 import zoneinfo
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 from urllib.parse import quote_plus
@@ -21,6 +21,7 @@ from django.utils import timezone
 from bookings.finance import line_pay
 from bookings.models import Booking
 from bookings.trip import SLACK_AFTER_END, SLACK_BEFORE_START, trip_log_open, trip_log_window
+from crew.checkin import ListedPassenger, checkin_passengers
 from crew.links import link_expires_at
 from crew.models import Assignment, ChecklistItem, CrewMember
 
@@ -99,6 +100,9 @@ class CrewCard:
     trip_now_buttons: bool = False
     # The captain's copy of the day sheet is linked from 24 hours before the start until the end.
     day_sheet_open: bool = False
+    # The names on the guest's passenger list, offered at check-in: filled only while the captain may
+    # record the trip log (``crew_card_for_event``), so no one else's page ever holds them.
+    passengers: tuple[ListedPassenger, ...] = ()
 
     @property
     def checklist_done(self) -> int:
@@ -330,7 +334,12 @@ def _earlier_charter(assignment: Assignment) -> EarlierCharter:
 def crew_card_for_event(*, member: CrewMember, event_id: int, now: datetime | None = None) -> CrewCard | None:
     """The crew member's own view of one event, or ``None`` when they are not on it."""
     assignment = _assignments(member).filter(event_id=event_id).first()
-    return None if assignment is None else crew_card(assignment, now=now or timezone.now())
+    if assignment is None:
+        return None
+    card = crew_card(assignment, now=now or timezone.now())
+    if card.can_record_trip:
+        card = replace(card, passengers=checkin_passengers(booking_id=assignment.event.booking_id))
+    return card
 
 
 def crew_own_assignment(*, member: CrewMember, event_id: int) -> Assignment | None:

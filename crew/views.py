@@ -33,12 +33,12 @@ from django_ratelimit.core import is_ratelimited
 
 from bookings.services import booking_trip_record
 from charterops.audit import acting_as
-from crew.forms import ChecklistForm, DeclineForm, NewLinkForm, TimeOffForm, TripLogForm
+from crew.checkin import CheckInForm, checkin_initial
+from crew.forms import ChecklistForm, DeclineForm, NewLinkForm, TimeOffForm
 from crew.ical import crew_calendar
 from crew.links import LinkError, link_check, link_expires_at
 from crew.models import ChecklistItem, CrewMember, TimeOff
 from crew.selectors import (
-    TripLog,
     crew_calendar_assignments,
     crew_card_for_event,
     crew_cards_upcoming,
@@ -241,13 +241,13 @@ def event(request: HttpRequest, event_id: int) -> HttpResponse:
     return _event_page(request, event_id)
 
 
-def _event_page(request: HttpRequest, event_id: int, *, trip_form: TripLogForm | None = None, status: int = 200):
+def _event_page(request: HttpRequest, event_id: int, *, trip_form: CheckInForm | None = None, status: int = 200):
     card = crew_card_for_event(member=request.crew_member, event_id=event_id)
     if card is None:
         raise Http404("No such event.")  # someone else's, another brand's or made up: all look the same
     with timezone.override(card.zone):
         if trip_form is None and card.can_record_trip:
-            trip_form = TripLogForm(initial=_trip_initial(card.trip))
+            trip_form = CheckInForm(initial=checkin_initial(trip=card.trip, passengers=card.passengers))
         context = {"member": request.crew_member, "card": card, "trip_form": trip_form}
         return render(request, "crew/event.html", context, status=status)
 
@@ -308,10 +308,6 @@ def checklist(request: HttpRequest, event_id: int, item_id: int) -> HttpResponse
     return redirect(f"{reverse('crew:event', kwargs={'event_id': event_id})}#checklist")
 
 
-def _trip_initial(trip: TripLog) -> dict:
-    return {name: getattr(trip, name) for name in TripLogForm.base_fields}
-
-
 NOW_BUTTONS = {"departed": ("departed_at", "Departure recorded."), "returned": ("returned_at", "Return recorded.")}
 
 
@@ -319,7 +315,7 @@ NOW_BUTTONS = {"departed": ("departed_at", "Departure recorded."), "returned": (
 @crew_required
 def trip(request: HttpRequest, event_id: int) -> HttpResponse:
     """The captain's check-in: "Departed now", "Returned now", or the trip log form (only the
-    fields changed on the page are recorded: see :class:`~crew.forms.TripLogForm`)."""
+    fields changed on the page are recorded: see :class:`~crew.checkin.CheckInForm`)."""
     assignment = _own_or_404(request, event_id)
     booking = assignment.event.booking
     back = redirect(f"{reverse('crew:event', kwargs={'event_id': event_id})}#trip")
@@ -344,7 +340,7 @@ def trip(request: HttpRequest, event_id: int) -> HttpResponse:
         else:
             messages.success(request, done)
         return back
-    form = TripLogForm(request.POST)
+    form = CheckInForm(request.POST)
     with timezone.override(booking.tenant.zone):  # the typed times are the brand's wall clock
         valid = form.is_valid()
         changed = form.changed_data if valid else []
