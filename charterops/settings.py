@@ -187,7 +187,25 @@ ANYMAIL = {
         "region_name": env.str("AWS_SES_REGION", default=env.str("AWS_DEFAULT_REGION", default="us-east-1")),
         **({"endpoint_url": env.str("AWS_SES_ENDPOINT_URL")} if env.str("AWS_SES_ENDPOINT_URL", default="") else {}),
     },
+    # "user:password" of the SES tracking webhook (the SNS subscription's URL carries it). Read raw: a
+    # random password may start with "$". Unset, anymail warns and SNS subscriptions are not auto-confirmed.
+    **({"WEBHOOK_SECRET": env.ENVIRON["ANYMAIL_WEBHOOK_SECRET"]} if env.ENVIRON.get("ANYMAIL_WEBHOOK_SECRET") else {}),
 }
+# Where the SES webhook may fetch Amazon SNS's signing certificate from (the SigningCertURL's host), and
+# whether plain http is allowed for it (never in production; tests serve a certificate locally).
+AWS_SNS_CERT_HOST_PATTERN = r"^sns\.[a-z0-9-]+\.amazonaws\.com(\.cn)?$"
+AWS_SNS_CERT_ALLOW_HTTP = False
+
+# --- SMS ---------------------------------------------------------------------
+# "sns": texts through Amazon SNS (messaging/sms.py). "console": one line per text on stdout, the
+# default with debug on, so a laptop needs no AWS. Never the console in production: it would print
+# magic links into the system log.
+SMS_BACKEND = env.str("SMS_BACKEND", default="console" if DEBUG else "sns")
+# Only for local testing against an SNS stand-in; empty means AWS (region AWS_DEFAULT_REGION).
+AWS_SNS_REGION_NAME = env.str("AWS_DEFAULT_REGION", default="us-east-1")
+AWS_SNS_ENDPOINT_URL = env.str("AWS_SNS_ENDPOINT_URL", default="") or None
+# Where a phone number typed without "+country code" is read (ISO 3166 code: US, GB, AU...).
+PHONE_DEFAULT_REGION = env.str("PHONE_DEFAULT_REGION", default="US").upper()
 
 # --- Celery ------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
