@@ -18,4 +18,5 @@ urlpatterns = [
     path("crew/", include("crew.urls")),
     path("g/", include("guestpages.urls")),
     path("feeds/", include("marketplaces.urls")),
+    path("webhooks/ses/tracking/", include("messaging.urls")),
 ]

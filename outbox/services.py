@@ -31,7 +31,7 @@ logger = logging.getLogger(__name__)
 # idempotent: running one twice for the same state changes the world once.
 HANDLERS: dict[str, str] = {
     Effect.Kind.PUBLISH_GUEST_PAGE: "guestpages.services.guest_page_publish_effect",
-    Effect.Kind.SEND_INVITATION: "crew.services.crew_invite_send_effect",
+    Effect.Kind.SEND_INVITATION: "messaging.services.deliverability.crew_invite_send_effect",
     Effect.Kind.NOTIFY_DECLINE: "crew.services.crew_decline_notify_effect",
     Effect.Kind.NOTIFY_CREDENTIAL_EXPIRY: "crew.services.credential_expiry_notify_effect",
     Effect.Kind.NOTIFY_CREW_IDENTITY: "crew.services.crew_identity_notify_effect",
