@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from django import forms
 from django.contrib import admin
 
@@ -15,6 +17,17 @@ from charterops.tenancy import BrandZoneAdmin, TenantScopedAdmin
 INFRASTRUCTURE_FIELDS = ("guest_domain", "s3_bucket", "cloudfront_distribution_id", "sender_email")
 # What else only superusers change: the slug names the brand in the API and imports; staff is who sees it.
 SUPERUSER_ONLY_FIELDS = (*INFRASTRUCTURE_FIELDS, "slug", "staff")
+# How the brand's guest messages look and when reminders go: the brand's own staff set these.
+GUEST_MESSAGE_FIELDS = (
+    "reply_to_email",
+    "logo_url",
+    "brand_colour",
+    "email_signature",
+    "sms_sender_id",
+    "reminder_offsets_hours",
+    "what_to_bring",
+    "rebooking_instructions",
+)
 # No two brands share these (bookings migration 0009 holds the same rule in the database).
 OWN_PER_BRAND = {
     "guest_domain": "guest-site domain",
@@ -43,7 +56,24 @@ class TenantAdminForm(forms.ModelForm):
             "timezone",
             "upload_window_hours_after_end",
             "staff",
+            *GUEST_MESSAGE_FIELDS,
         )
+        # A logo address typed without a scheme is an https one (email clients block http images).
+        field_classes = {"logo_url": partial(forms.URLField, assume_scheme="https")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Left blank (or missing from an older form), these take the model's default rather than fail.
+        for name in ("brand_colour", "reminder_offsets_hours"):
+            if name in self.fields:
+                self.fields[name].required = False
+
+    def clean_brand_colour(self):
+        return self.cleaned_data.get("brand_colour") or Tenant._meta.get_field("brand_colour").default
+
+    def clean_reminder_offsets_hours(self):
+        value = self.cleaned_data.get("reminder_offsets_hours")
+        return value or Tenant._meta.get_field("reminder_offsets_hours").default
 
     def clean(self):
         data = super().clean()
@@ -59,7 +89,8 @@ class TenantAdminForm(forms.ModelForm):
 
 @admin.register(Tenant)
 class TenantAdmin(TenantScopedAdmin):
-    """Brands. Staff of a brand change its name, time zone and upload window; superusers everything.
+    """Brands. Staff of a brand change its name, time zone, upload window and how its guest messages look
+    (colour, logo, signature, reminders...); superusers everything.
 
     Staff could otherwise point their brand's guest pages and mail at another brand's
     bucket, distribution and sender (publishing into it, writing in its name).
@@ -71,6 +102,17 @@ class TenantAdmin(TenantScopedAdmin):
     search_fields = ("name", "slug", "guest_domain")
     prepopulated_fields = {"slug": ("name",)}
     filter_horizontal = ("staff",)
+    fieldsets = (
+        (None, {"fields": ("name", "slug", "timezone", "upload_window_hours_after_end", "staff")}),
+        ("Guest pages and mail (superusers)", {"fields": INFRASTRUCTURE_FIELDS}),
+        (
+            "Guest messages",
+            {
+                "fields": GUEST_MESSAGE_FIELDS,
+                "description": "How confirmations, reminders and notices to guests look, and when reminders go.",
+            },
+        ),
+    )
 
     def has_add_permission(self, request):
         return request.user.is_superuser

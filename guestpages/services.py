@@ -423,14 +423,18 @@ class PhotosEmail:
     photo_count: int
     zip_bytes: int
     recipient: str
+    message_id: str = ""  # SES's id of the email sent ("" with the console and test backends)
 
 
-def guest_photos_send(*, booking: Booking, dry_run: bool = False, now: datetime | None = None) -> PhotosEmail:
+def guest_photos_send(
+    *, booking: Booking, dry_run: bool = False, now: datetime | None = None, headers: dict[str, str] | None = None
+) -> PhotosEmail:
     """Zip the photos guests uploaded for ``booking`` and email them to the guest, after the charter.
 
     Raises ``PhotosNotSent`` when it must not send (charter not over, zip too
     large for a mailbox, storage unreachable); returns ``skipped_reason`` when
-    there is nothing to do (no guest email, no photos).
+    there is nothing to do (no guest email, no photos). Messaging sends it when the upload
+    window closes (``headers`` tie the email to its message); ``send_guest_photos`` resends it.
     """
     now = now or timezone.now()
     tenant = booking.tenant
@@ -480,7 +484,11 @@ def guest_photos_send(*, booking: Booking, dry_run: bool = False, now: datetime 
         ),
         from_email=f"{tenant.name} <{tenant.sender_email}>",
         to=[booking.guest_email],
+        reply_to=[tenant.reply_to_email] if tenant.reply_to_email else None,
+        headers=headers or {},
     )
     message.attach(f"{slugify(tenant.name)}-photos-{local_day:%Y-%m-%d}.zip", data, "application/zip")
     message.send(fail_silently=False)
-    return PhotosEmail(True, "", len(photos), len(data), booking.guest_email)
+    status = getattr(message, "anymail_status", None)
+    message_id = (status.message_id if status is not None and status.message_id else "") or ""
+    return PhotosEmail(True, "", len(photos), len(data), booking.guest_email, message_id)

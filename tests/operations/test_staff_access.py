@@ -40,6 +40,9 @@ def test_the_migration_made_the_two_groups_with_the_right_powers():
     assert {"add_booking", "change_booking", "view_booking", "add_timeoff", "change_crewevent"} <= staff
     assert "override_conflict" not in staff and "delete_booking" not in staff and "change_boat" not in staff
     assert {"override_conflict", "delete_booking", "change_boat"} <= manager and staff <= manager
+    # Guest messages and undeliverable addresses: staff read them; deleting a suppression is a superuser's call.
+    assert {"view_message", "view_suppression"} <= staff
+    assert not {"delete_suppression", "change_message"} & manager
 
 
 def test_a_superuser_adds_a_staff_member_who_then_sees_only_their_brand(boss, client, tenant, other_tenant):

@@ -75,7 +75,12 @@ def test_broker_down_the_save_succeeds_and_the_relay_finishes_later(
     assert set(Effect.objects.values_list("status", "enqueued_at")) == {("queued", None)}
     monkeypatch.undo()  # the broker is back; in-process mode runs what it is given
     call_command("drain_outbox")
-    assert list(Effect.objects.filter(booking__in=[a, b]).values_list("status", flat=True)) == ["sent", "sent"]
+    publishes = Effect.objects.filter(booking__in=[a, b], kind=Effect.Kind.PUBLISH_GUEST_PAGE)
+    assert list(publishes.values_list("status", flat=True)) == ["sent", "sent"]
+    # Each published page scheduled the guest's confirmation (email and text); the next relay round sends them.
+    call_command("drain_outbox")
+    messages = Effect.objects.filter(booking__in=[a, b], kind=Effect.Kind.SEND_MESSAGE)
+    assert list(messages.values_list("status", flat=True)) == ["sent"] * 4
 
 
 def test_drain_outbox_fails_loudly_while_the_broker_is_down(tenant, broker_down):

@@ -33,8 +33,11 @@ def test_without_a_broker_effects_run_after_commit_and_pages_are_served_locally(
         assert "840.75" not in body and "Sentinel" not in body  # first name only, never money
     assert client.get(f"/g/{page.slug.upper()}").status_code == 404
     assert client.get("/g/..%2Fsecret").status_code == 404
-    [mail] = mailoutbox
-    assert mail.to == ["crew@example.com"] and "https://ops.example.com/crew/link/" in mail.body
+    # The crew invitation, and the guest's confirmation sent once the page was published.
+    [mail] = [m for m in mailoutbox if m.to == ["crew@example.com"]]
+    assert "https://ops.example.com/crew/link/" in mail.body
+    [confirmation] = [m for m in mailoutbox if m is not mail]
+    assert confirmation.to == ["jordan.guest@example.com"] and page.public_url in confirmation.body
     assert page.public_url == f"https://ops.example.com/g/{page.slug}"
 
 

@@ -51,9 +51,11 @@ def test_a_crew_invitation_prints_one_line_with_the_magic_link(
     with django_capture_on_commit_callbacks(execute=True):
         assign(BookingFactory(tenant=tenant), member, "deckhand", "25", "5")
 
-    [line] = [line for line in capsys.readouterr().out.splitlines() if line.startswith("Email to")]
-    assert line.startswith("Email to sam@example.com: ")
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("Email to")]
+    [line] = [line for line in lines if line.startswith("Email to sam@example.com: ")]
     assert " — http://127.0.0.1:8123/crew/link/" in line
+    # The other line is the guest's confirmation, sent once the guest page was published.
+    assert [other.split(":")[0] for other in lines if other != line] == ["Email to jordan.guest@example.com"]
     assert "Content-Type" not in capsys.readouterr().out
     assert mail.outbox == []  # it went to the console backend, not the test outbox
 

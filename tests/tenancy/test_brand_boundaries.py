@@ -12,6 +12,8 @@ from tests.tenancy.conftest import admin_url
 
 pytestmark = pytest.mark.django_db
 
+from bookings.admin_brands import GUEST_MESSAGE_FIELDS  # noqa: E402
+
 INFRASTRUCTURE = ("guest_domain", "s3_bucket", "cloudfront_distribution_id", "sender_email")
 
 
@@ -39,7 +41,8 @@ def test_staff_see_their_brands_infrastructure_but_cannot_edit_it(staff_a_client
     assert response.status_code == 200
     body = response.content.decode()
     form = response.context["adminform"].form
-    assert set(form.fields) == {"name", "timezone", "upload_window_hours_after_end"}
+    # What staff may change: the brand's name, zone and upload window, and how its guest messages read.
+    assert set(form.fields) == {"name", "timezone", "upload_window_hours_after_end", *GUEST_MESSAGE_FIELDS}
     assert "alphasail-guest-pages" in body  # shown read-only
     assert 'name="s3_bucket"' not in body and 'name="sender_email"' not in body
 

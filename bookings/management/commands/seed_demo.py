@@ -150,6 +150,9 @@ class Command(BaseCommand):
                 source=Booking.Source.BOATSETTER,
                 external_reference="BS-DEMO-1001",
                 guest_name="Jordan Demo",
+                # The guest's confirmation email and text print on the console once the page is published.
+                guest_email="jordan.demo@example.com",
+                guest_phone="+16195550142",
                 party_size=6,
                 start=start,
                 end=start + timedelta(hours=5),
