@@ -147,7 +147,8 @@ def _booking_reason(message: Message, booking: Booking, now: datetime) -> str:
 def _kind_reason(message: Message, booking: Booking, now: datetime) -> str:
     kind = message.kind
     if kind == Kind.REMINDER and message.scheduled_for is not None:
-        if now > message.scheduled_for + REMINDER_WINDOW:
+        # A text held back by quiet hours went out of its window waiting: it is delayed, never dropped.
+        if now > message.scheduled_for + REMINDER_WINDOW and message.status != Message.Status.DELAYED:
             return f"too late: due at {local_label(message.scheduled_for, booking)}"
         if all(moment != message.scheduled_for for _h, moment in reminder_moments(booking)):
             return "the charter moved: no reminder is due at this time any more"

@@ -81,13 +81,19 @@ def message_schedule(
                 kind=Effect.Kind.SEND_MESSAGE,
                 target_id=message.pk,
                 booking_id=booking.pk,
-                reason=(reason or message.get_kind_display())[:120],
+                # The booking page's side-effect rows say which message this is.
+                reason=_effect_reason(message, reason),
                 unique_key=key,
             )
             Message.objects.filter(pk=message.pk).update(effect=effect)
             message.effect = effect
             created_messages.append(message)
     return created_messages
+
+
+def _effect_reason(message: Message, why: str) -> str:
+    what = f"{message.get_kind_display()} by {message.get_channel_display().lower()}"
+    return (f"{what} ({why})" if why else what)[:120]
 
 
 def _upcoming_and_reachable(booking: Booking, now: datetime) -> bool:

@@ -44,6 +44,11 @@ def test_the_confirmation_goes_once_after_the_page_is_published(published, djang
     assert {m.status for m in confirmations} == {Message.Status.SENT}
     assert confirmations[0].recipient == "jordan.guest@example.com" and confirmations[1].recipient == "+18585550199"
     assert len(guest_emails(published)) == 1
+    # The booking page's side-effect rows say which message each effect sends.
+    assert {m.effect.reason for m in confirmations} == {
+        "Confirmation by email (guest page published)",
+        "Confirmation by text message (guest page published)",
+    }
 
     with django_capture_on_commit_callbacks(execute=True):
         guest_page_schedule_publish(booking=published, reason="published again")

@@ -8,12 +8,14 @@ BookingFactory's guest (+1 858 555 0199) is opted out there; the other tests use
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import pytest
 import time_machine
 from botocore.stub import Stubber
+from django.core.management import call_command
 
 from crew.models import Assignment
 from crew.services import crew_invite_resend
@@ -142,6 +144,33 @@ def test_a_text_due_at_night_waits_until_eight_and_then_goes(sns, tenant, django
     assert sns.texts() == [(US_GUEST, message_render(text).sms)]
     effect.refresh_from_db()
     assert (effect.status, effect.attempts) == (Effect.Status.SENT, 1)
+
+
+def test_a_reminder_text_held_by_quiet_hours_goes_at_eight_though_its_window_has_passed(
+    sns, tenant, django_capture_on_commit_callbacks
+):
+    # A 09:00 charter: its 2-hour reminder is due at 07:00, inside quiet hours. The email goes then;
+    # the text waits until 08:00, past the reminder's 30-minute window, and still goes.
+    start = at(tenant, 2026, 12, 3, 9, 0)
+    with time_machine.travel(at(tenant, 2026, 12, 1, 12, 0), tick=False):
+        booking = saved_and_run(tenant, django_capture_on_commit_callbacks, guest_phone=US_GUEST, start=start)
+    with (
+        time_machine.travel(at(tenant, 2026, 12, 3, 7, 5), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        call_command("send_due_messages", stdout=io.StringIO())
+    seven = at(tenant, 2026, 12, 3, 7, 0)  # the 48-hour reminder was due before the booking: skipped
+    reminders = {
+        m.channel: m for m in Message.objects.filter(booking=booking, kind=Message.Kind.REMINDER, scheduled_for=seven)
+    }
+    assert reminders[Channel.EMAIL].status == Message.Status.SENT
+    text = reminders[Channel.SMS]
+    assert text.status == Message.Status.DELAYED
+    with time_machine.travel(at(tenant, 2026, 12, 3, 8, 0), tick=False):
+        assert effect_run(effect_id=text.effect_id)[0] == "done"
+    text.refresh_from_db()
+    assert text.status == Message.Status.SENT
+    assert (US_GUEST, message_render(text).sms) in sns.texts()
 
 
 def test_quiet_hours_end_at_eight_on_the_clock_across_a_daylight_saving_night(
