@@ -4,22 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import io
 import json
 import logging
 import uuid
-import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
 from django.conf import settings
-from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import dateformat, timezone
-from django.utils.text import slugify
 
 from bookings.models import Booking
 from guestpages import uploads
@@ -297,11 +293,12 @@ def upload_window(booking: Booking) -> UploadWindow:
     return UploadWindow(opens=opens, closes=closes)
 
 
-def _date(moment: datetime) -> str:
+def date_label(moment: datetime) -> str:
+    """ "Saturday, December 5, 2026", as guests read a date (pass a local time)."""
     return dateformat.format(moment, "l, F j, Y")
 
 
-def _time(moment: datetime) -> str:
+def time_label(moment: datetime) -> str:
     return dateformat.format(moment, "g:i A T")
 
 
@@ -367,7 +364,7 @@ def photo_upload_grant(
         raise UploadRefused(
             status=403,
             code="not_open",
-            reason=f"Uploads open at {_time(window.opens)} on {_date(window.opens)}.",
+            reason=f"Uploads open at {time_label(window.opens)} on {date_label(window.opens)}.",
             extra={"opens_at": window.opens.isoformat(), "closes_at": window.closes.isoformat()},
         )
     expires_at = min(now + timedelta(seconds=settings.GUEST_UPLOAD_GRANT_TTL_SECONDS), window.closes)
@@ -376,7 +373,7 @@ def photo_upload_grant(
         raise UploadRefused(
             status=403,
             code="closed",
-            reason=f"Uploads closed on {_date(window.closes)} at {_time(window.closes)}.",
+            reason=f"Uploads closed on {date_label(window.closes)} at {time_label(window.closes)}.",
             extra={"opens_at": window.opens.isoformat(), "closes_at": window.closes.isoformat()},
         )
 
@@ -410,85 +407,3 @@ def photo_upload_grant(
             expires_at=now + timedelta(seconds=expires_in),
         )
     return UploadGrant(upload=upload, url=post.url, fields=post.fields)
-
-
-class PhotosNotSent(Exception):
-    """The guest's photos cannot be emailed; the message says why."""
-
-
-@dataclass(frozen=True)
-class PhotosEmail:
-    sent: bool
-    skipped_reason: str
-    photo_count: int
-    zip_bytes: int
-    recipient: str
-    message_id: str = ""  # SES's id of the email sent ("" with the console and test backends)
-
-
-def guest_photos_send(
-    *, booking: Booking, dry_run: bool = False, now: datetime | None = None, headers: dict[str, str] | None = None
-) -> PhotosEmail:
-    """Zip the photos guests uploaded for ``booking`` and email them to the guest, after the charter.
-
-    Raises ``PhotosNotSent`` when it must not send (charter not over, zip too
-    large for a mailbox, storage unreachable); returns ``skipped_reason`` when
-    there is nothing to do (no guest email, no photos). Messaging sends it when the upload
-    window closes (``headers`` tie the email to its message); ``send_guest_photos`` resends it.
-    """
-    now = now or timezone.now()
-    tenant = booking.tenant
-    if booking.is_cancelled:
-        raise PhotosNotSent(f"Booking {booking.pk} is cancelled.")
-    if now < booking.end:
-        raise PhotosNotSent(
-            f"The charter ends on {_date(booking.local_end())} at {_time(booking.local_end())}; send the photos after it."
-        )
-    if not booking.guest_email:
-        return PhotosEmail(False, f"booking {booking.pk} ({booking.guest_name}) has no guest email", 0, 0, "")
-    try:
-        present = uploads.list_objects(bucket=tenant.s3_bucket, prefix=f"photos/{booking.pk}/")
-    except uploads.StorageUnavailable as exc:
-        raise PhotosNotSent(f"Could not list the photos in bucket {tenant.s3_bucket}: {exc}") from exc
-    photos = [p for p in PhotoUpload.objects.filter(booking=booking).order_by("created_at", "id") if p.key in present]
-    if not photos:
-        return PhotosEmail(False, f"no photos were uploaded for booking {booking.pk}", 0, 0, booking.guest_email)
-    total = sum(present[p.key] for p in photos)
-    limit = settings.GUEST_PHOTOS_EMAIL_MAX_BYTES
-    if total > limit:
-        raise PhotosNotSent(
-            f"{len(photos)} photos make {total} bytes, over GUEST_PHOTOS_EMAIL_MAX_BYTES ({limit}); too large to email."
-        )
-    if dry_run:
-        return PhotosEmail(False, "dry run", len(photos), total, booking.guest_email)
-
-    buffer = io.BytesIO()
-    # Photos are already compressed: storing them is as small and much faster.
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
-        for number, photo in enumerate(photos, start=1):
-            member = io.BytesIO()
-            try:
-                uploads.download(bucket=tenant.s3_bucket, key=photo.key, into=member)
-            except uploads.StorageUnavailable as exc:
-                raise PhotosNotSent(f"Could not download {photo.key}: {exc}") from exc
-            archive.writestr(f"photo-{number:03d}.{photo.key.rsplit('.', 1)[-1]}", member.getvalue())
-    data = buffer.getvalue()
-    local_day = booking.local_start()
-    first_name = (booking.guest_name.split() or [""])[0]
-    message = EmailMessage(
-        subject=f"Your photos from {booking.boat.name}, {dateformat.format(local_day, 'F j')}",
-        body=(
-            f"Hi {first_name},\n\nThank you for sailing with {tenant.name}. "
-            f"Attached are the {len(photos)} photos shared from your charter on "
-            f"{dateformat.format(local_day, 'l, F j, Y')}.\n\n{tenant.name}\n"
-        ),
-        from_email=f"{tenant.name} <{tenant.sender_email}>",
-        to=[booking.guest_email],
-        reply_to=[tenant.reply_to_email] if tenant.reply_to_email else None,
-        headers=headers or {},
-    )
-    message.attach(f"{slugify(tenant.name)}-photos-{local_day:%Y-%m-%d}.zip", data, "application/zip")
-    message.send(fail_silently=False)
-    status = getattr(message, "anymail_status", None)
-    message_id = (status.message_id if status is not None and status.message_id else "") or ""
-    return PhotosEmail(True, "", len(photos), len(data), booking.guest_email, message_id)

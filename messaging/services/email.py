@@ -7,7 +7,7 @@ from email.utils import formataddr
 from django.core.mail import EmailMultiAlternatives
 
 from bookings.models import Tenant
-from guestpages.services import PhotosNotSent, guest_photos_send
+from guestpages.photos import PhotosNotSent, guest_photos_send
 from guestpages.uploads import StorageUnavailable
 from messaging.models import Message
 from messaging.render import message_render

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 
 from bookings.models import Booking
-from guestpages.services import PhotosNotSent, guest_photos_send
+from guestpages.photos import PhotosNotSent, guest_photos_send
 
 
 class Command(BaseCommand):
