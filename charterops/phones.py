@@ -85,3 +85,14 @@ def validate_phone_number(value: str) -> None:
         phone_e164(value)
     except ValueError as exc:
         raise ValidationError(str(exc), code="invalid_phone") from exc
+
+
+def phone_display(value: str) -> str:
+    """A stored number as people read it ("+1 858-555-0199"); anything that does not parse, as it is."""
+    try:
+        number = phonenumbers.parse(value, None)
+    except phonenumbers.NumberParseException:
+        return value
+    if not phonenumbers.is_possible_number(number):
+        return value
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)

@@ -100,8 +100,8 @@ def day(tenant, other_tenant, frozen):
     event.logistics = "Park in lot B."
     event.gate_code = "4711#"
     event.save()
-    maya = CrewMemberFactory(name="Maya Captain", phone="+1 619 555 0101", tenants=[tenant])
-    sam = CrewMemberFactory(name="Sam Deck", phone="+1 619 555 0102", tenants=[tenant])
+    maya = CrewMemberFactory(name="Maya Captain", phone="+1 619-555-0101", tenants=[tenant])
+    sam = CrewMemberFactory(name="Sam Deck", phone="+1 619-555-0102", tenants=[tenant])
     rich = CrewMemberFactory(name="Rich Rate", phone="+1 619 555 0103", tenants=[tenant])
     captain = accepted(assign(main, maya, "captain", str(CAPTAIN_RATE), "3"))
     deck = assign(main, sam, "deckhand", "25.00", "5")
@@ -200,10 +200,10 @@ def test_the_staff_sheet_lists_the_days_charters_in_time_order_with_everything(d
         "Harbor Island West Marina, dock C",
         "https://www.google.com/maps/search/?api=1&amp;query=Harbor+Island+West+Marina%2C+dock+C",
         "4711#",
-        "+18585550199",
+        "+1 858-555-0199",  # shown as people read it; the tel: link keeps E.164
         "party of 6",
         "Maya Captain",
-        "+1 619 555 0101",
+        "+1 619-555-0101",
         "Accepted",
         "Invited",
         "Declined",
@@ -473,14 +473,14 @@ def test_the_captain_sees_the_sheet_of_their_charter_without_money(day, frozen):
     for text in (
         "Captain&#x27;s sheet",
         "Jordan Guest",
-        "+18585550199",
+        "+1 858-555-0199",
         "4711#",
         "10:00 AM – 3:00 PM PST",
         "Harbor Island West Marina, dock C",
         "Maya Captain",
         "Sam Deck",
         "Rich Rate",
-        "+1 619 555 0102",
+        "+1 619-555-0102",
         "Fuel checked",
         "NW 10-15 kn, swell 4 ft.",
         "Park in lot B.",
