@@ -44,6 +44,7 @@ RESTORED = "charterops_smoke_restore"
 BRAND = {"slug": "smoke-sunsets", "name": "Smoke Sunsets", "bucket": "smoke-sunsets-guest-pages"}
 SENDER = "crew@smoke-sunsets.example"
 CREW_EMAIL = "maya.smoke@example.com"
+GUEST_EMAIL = "jordan@example.com"
 STAFF = ("smoke-admin", secrets.token_urlsafe(16))
 DEADLINE_SECONDS = 60.0
 
@@ -350,7 +351,7 @@ def walk(base: str, verify: ssl.SSLContext, procs: Processes, weed, sent_emails)
                 "tenant": option_value(form, "tenant", BRAND["name"]),
                 "boat": option_value(form, "boat", "Smoke Chaser"),
                 "guest_name": "Jordan Smoke",
-                "guest_email": "jordan@example.com",
+                "guest_email": GUEST_EMAIL,
                 "party_size": "4",
                 "start_0": start.strftime("%Y-%m-%d"),
                 "start_1": start.strftime("%H:%M:%S"),
@@ -417,6 +418,18 @@ def walk(base: str, verify: ssl.SSLContext, procs: Processes, weed, sent_emails)
     if "Smoke Chaser" not in html or f"{base}/g/" not in html:
         raise SmokeFailure(f"the guest page {keys[0]} lacks the boat or the upload address:\n{html[:1500]}")
     say(f"guest page {keys[0]} published in SeaweedFS bucket {BRAND['bucket']}")
+
+    def confirmation():
+        procs.check_alive()
+        return [m for m in sent_emails() if GUEST_EMAIL in m.destinations]
+
+    # Once the page is published the worker sends the guest their confirmation with its link, once.
+    [guest_mail] = poll(confirmation, what="the worker to send the guest's confirmation (SES)")
+    parsed = email.message_from_string(guest_mail.raw_data, policy=email.policy.default)
+    slug = keys[0].removesuffix(".html")
+    if f"https://smoke-sunsets.example/g/{slug}" not in parsed.get_body(("plain",)).get_content():
+        raise SmokeFailure(f"the guest's confirmation lacks the guest page link:\n{parsed.as_string()[:1500]}")
+    say(f"the worker sent the guest's confirmation: {parsed['Subject']!r}")
     return link
 
 

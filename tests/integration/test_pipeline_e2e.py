@@ -22,6 +22,8 @@ from tests.support import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
+GUEST = BookingFactory.guest_email
+
 
 @pytest.fixture
 def brand(aws_env, tenant):
@@ -47,8 +49,14 @@ def invalidation_count(brand) -> int:
 
 
 def emails_sent(brand) -> int:
+    """Crew invitations SES accepted. The guest's confirmation (tests/integration/test_messages_e2e.py)
+    goes to the guest's address and is not counted here."""
     # ThreadedMotoServer runs in this process: read what it accepted straight from its backend.
-    return len(sent_emails())
+    return len([m for m in sent_emails() if GUEST not in str(m.destinations)])
+
+
+def guest_emails_sent() -> int:
+    return len([m for m in sent_emails() if GUEST in str(m.destinations)])
 
 
 def all_done() -> bool:
@@ -72,15 +80,18 @@ def test_worker_publishes_and_emails_once_even_when_tasks_are_delivered_twice(br
     assert object_versions(brand, key) == 1
     assert invalidation_count(brand) == 1
     assert emails_sent(brand) == 2
+    assert guest_emails_sent() == 1  # the confirmation, once the page was published
     # acks_late redelivery: the same task ids arrive again, twice.
     for effect in Effect.objects.all():
         for _ in range(2):
             run_effect.apply_async(args=[effect.pk], task_id=f"dup-{effect.pk}")
     marker = BookingFactory(tenant=brand.tenant, external_reference="MARKER")  # queued behind the duplicates
-    wait_until(lambda: Effect.objects.get(booking=marker).status == Effect.Status.SENT, 60, what="marker")
+    marker_page = Effect.objects.filter(booking=marker, kind=Effect.Kind.PUBLISH_GUEST_PAGE)
+    wait_until(lambda: marker_page.get().status == Effect.Status.SENT and all_done(), 60, what="marker")
     assert object_versions(brand, key) == 1
     assert invalidation_count(brand) == 2  # one for the marker's page, none more for the first
     assert emails_sent(brand) == 2
+    assert guest_emails_sent() == 2  # one confirmation for each booking
     assert set(Effect.objects.filter(booking=booking).values_list("attempts", flat=True)) == {1}
 
 
@@ -159,3 +170,4 @@ def test_worker_killed_mid_task_still_one_version_one_invalidation_one_email(
     assert object_versions(brand, GuestPage.objects.get(booking=booking).key) == 1
     assert invalidation_count(brand) == 1
     assert emails_sent(brand) == 1
+    assert guest_emails_sent() == 1
