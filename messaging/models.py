@@ -83,6 +83,7 @@ class Suppression(models.Model):
     class Meta:
         ordering = ["-created_at"]
         verbose_name = "undeliverable address"
+        verbose_name_plural = "undeliverable addresses"
         constraints = [
             models.UniqueConstraint(fields=["channel", "address"], name="suppression_one_per_address"),
         ]
