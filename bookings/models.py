@@ -326,6 +326,10 @@ class Booking(models.Model):
             models.Index(fields=["tenant", "source", "external_reference"], name="booking_reference_lookup"),
             # Serves the clash check: the boat's bookings that end after a given start.
             models.Index(fields=["boat", "occupied_until"], name="booking_boat_occupancy"),
+            # Serve send_due_messages every 5 minutes: charters starting, or ending, near now,
+            # whatever the years of bookings behind them (bench/due_messages.py).
+            models.Index(fields=["start"], name="booking_start"),
+            models.Index(fields=["end"], name="booking_end"),
         ]
 
     def __str__(self) -> str:
