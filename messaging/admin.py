@@ -36,7 +36,7 @@ from messaging.models import Channel, Message, Suppression
 from messaging.render import GUEST_KINDS, message_preview
 from messaging.selectors import guest_messages_panel, message_status, messages_for_list, suppressions_for_staff
 from messaging.services import message_resend
-from messaging.services.rules import guest_addresses, guest_channels
+from messaging.services.rules import guest_addresses
 
 logger = logging.getLogger(__name__)
 
@@ -112,8 +112,8 @@ class GuestMessagesInline(admin.TabularInline):
         return super().get_formset(request, obj, **kwargs)
 
 
-def _goes_by(booking: Booking) -> str:
-    channels = [Channel(c).label.lower() for c in guest_channels(booking)]
+def _goes_by(channels: list[str]) -> str:
+    channels = [Channel(c).label.lower() for c in channels]
     return f"goes then by {' and '.join(channels)}" if channels else "cannot go: the guest cannot be reached"
 
 
@@ -140,7 +140,7 @@ def _panel_context(request, booking: Booking) -> dict:
         {
             "hours": r.hours,
             "moment": _local(r.moment, zone),
-            "state": message_status(r.message)[0] if r.message else _goes_by(booking),
+            "state": message_status(r.message)[0] if r.message else _goes_by(panel.channels),
         }
         for r in panel.reminders
     ]

@@ -68,9 +68,8 @@ def guest_messages_panel(*, booking: Booking, now: datetime | None = None) -> Gu
     now = now or timezone.now()
     messages = booking_messages(booking)
     addresses = rules.guest_addresses(booking)
-    keys = [rules.suppression_key(channel, address) for channel, address in addresses.items()]
-    found = _suppressions(keys)
-    channels = rules.guest_channels(booking, suppressed=set(found))
+    found = rules.suppressed_among(list(addresses.items()))
+    channels = rules.guest_channels(booking, suppressed=found)
     problems = []
     for channel, address in addresses.items():
         suppression = found.get(rules.suppression_key(channel, address))
@@ -85,15 +84,6 @@ def guest_messages_panel(*, booking: Booking, now: datetime | None = None) -> Gu
     return GuestMessagesPanel(
         messages=messages, channels=channels, problems=problems, reminders=reminders, no_reminders_because=because
     )
-
-
-def _suppressions(keys: list[tuple[str, str]]) -> dict[tuple[str, str], Suppression]:
-    if not keys:
-        return {}
-    where = Q()
-    for channel, address in keys:
-        where |= Q(channel=channel, address=address)
-    return {(s.channel, s.address): s for s in Suppression.objects.filter(where)}
 
 
 def _reminders(booking: Booking, messages: list[Message], now: datetime) -> tuple[list[Reminder], str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
 
 from django.utils import dateformat, timezone
@@ -76,16 +77,16 @@ def suppression_key(channel: str, address: str) -> tuple[str, str]:
     return (channel, address.strip().lower() if channel == Channel.EMAIL else address.strip())
 
 
-def suppressed_among(pairs: list[tuple[str, str]]) -> set[tuple[str, str]]:
-    """One query: which (channel, address) pairs are undeliverable. For runs over many bookings."""
+def suppressed_among(pairs: list[tuple[str, str]]) -> dict[tuple[str, str], Suppression]:
+    """One query: the suppressions of these (channel, address) pairs, by their suppression key."""
     keys = {suppression_key(channel, address) for channel, address in pairs}
     if not keys:
-        return set()
-    rows = Suppression.objects.filter(address__in={a for _c, a in keys}).values_list("channel", "address")
-    return {row for row in rows if row in keys}
+        return {}
+    rows = Suppression.objects.filter(address__in={a for _c, a in keys})
+    return {(s.channel, s.address): s for s in rows if (s.channel, s.address) in keys}
 
 
-def guest_channels(booking: Booking, *, suppressed: set[tuple[str, str]] | None = None) -> list[str]:
+def guest_channels(booking: Booking, *, suppressed: Collection[tuple[str, str]] | None = None) -> list[str]:
     """The channels a guest can be reached on: email (an address not suppressed) and sms (a valid mobile
     number in E.164, not opted out). Empty: the booking page says the guest cannot be reached.
 

@@ -66,33 +66,41 @@ def message_schedule(
     created_messages = []
     with transaction.atomic():
         for channel in channels:
-            key = message_key(booking_id=booking.pk, kind=kind, channel=channel, suffix=suffix)
-            message, created = _message_get_or_create(
+            message, created = message_record(
                 booking=booking,
                 kind=kind,
                 channel=channel,
                 recipient=addresses[channel],
-                key=key,
+                key=message_key(booking_id=booking.pk, kind=kind, channel=channel, suffix=suffix),
                 scheduled_for=scheduled_for,
+                reason=_effect_reason(kind, channel, reason),
             )
-            if not created:
-                continue
-            effect = effect_schedule(
-                kind=Effect.Kind.SEND_MESSAGE,
-                target_id=message.pk,
-                booking_id=booking.pk,
-                # The booking page's side-effect rows say which message this is.
-                reason=_effect_reason(message, reason),
-                unique_key=key,
-            )
-            Message.objects.filter(pk=message.pk).update(effect=effect)
-            message.effect = effect
-            created_messages.append(message)
+            if created:
+                created_messages.append(message)
     return created_messages
 
 
-def _effect_reason(message: Message, why: str) -> str:
-    what = f"{message.get_kind_display()} by {message.get_channel_display().lower()}"
+def message_record(*, reason: str, **fields) -> tuple[Message, bool]:
+    """The message under ``fields["key"]`` and its outbox effect (same key), created once, ever.
+
+    Returns (message, created). Safe against a concurrent caller: the unique keys settle it.
+    """
+    message, created = _message_get_or_create(**fields)
+    if message.effect_id is None:
+        effect = effect_schedule(
+            kind=Effect.Kind.SEND_MESSAGE,
+            target_id=message.pk,
+            booking_id=message.booking_id,
+            reason=reason[:120],
+            unique_key=message.key,
+        )
+        Message.objects.filter(pk=message.pk, effect__isnull=True).update(effect=effect)
+        message.effect = effect
+    return message, created
+
+
+def _effect_reason(kind: str, channel: str, why: str) -> str:
+    what = f"{Message.Kind(kind).label} by {Channel(channel).label.lower()}"
     return (f"{what} ({why})" if why else what)[:120]
 
 

@@ -8,7 +8,7 @@ from messaging.models import Channel, Message
 from messaging.services.email import message_email_send
 from messaging.services.rules import SkipMessage, skip_reason
 from messaging.services.sms_messages import message_sms_send, quiet_hours_until
-from outbox.errors import Deferred, PermanentError
+from outbox.errors import Deferred, PermanentError, is_transient
 from outbox.models import Effect
 
 # A message in one of these states has been handled: a rerun of its effect sends nothing.
@@ -56,6 +56,15 @@ def message_send_effect(effect: Effect) -> str:
             status=Message.Status.SKIPPED, detail=str(exc)[:255], updated_at=timezone.now()
         )
         return "skipped"
+    except Deferred:
+        raise
+    except Exception as exc:
+        if not is_transient(exc):
+            # No retry will change it (a refused number, an unverified sender): the booking page shows why.
+            Message.objects.filter(pk=message.pk).update(
+                status=Message.Status.FAILED, detail=f"{type(exc).__name__}: {exc}"[:255], updated_at=timezone.now()
+            )
+        raise
     Message.objects.filter(pk=message.pk).update(
         status=Message.Status.SENT,
         provider_message_id=provider_id[:255],
@@ -76,8 +85,4 @@ def _send(message: Message, *, now) -> str:
             )
             raise Deferred(until, "quiet hours (21:00 to 08:00 where the charter is)")
         return message_sms_send(message)
-    try:
-        return message_email_send(message)
-    except PermanentError as exc:
-        Message.objects.filter(pk=message.pk).update(status=Message.Status.FAILED, detail=str(exc)[:255])
-        raise
+    return message_email_send(message)

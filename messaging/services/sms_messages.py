@@ -5,30 +5,24 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from botocore.exceptions import ClientError
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from charterops.phones import is_mobile_e164, phone_e164_or_none
 from crew.links import link_url
 from crew.models import Assignment
+from crew.services import REASON_CHANGED
 from messaging import sms
 from messaging.models import Channel, Message, Suppression
 from messaging.render import message_render
-from messaging.services.rules import SkipMessage
-from outbox.errors import is_transient
+from messaging.services.rules import SkipMessage, sms_number
+from messaging.services.scheduling import message_record
 from outbox.models import Effect
-from outbox.services import effect_schedule
 
 logger = logging.getLogger(__name__)
 
 # Texts wait through the night where the charter is: from 21:00 until 08:00 local time.
 QUIET_FROM = dt.time(21, 0)
 QUIET_UNTIL = dt.time(8, 0)
-
-# The invitation email's reason when the charter moved (crew.services.assignments.REASON_CHANGED);
-# compared as text so messaging needs nothing from crew's services.
-_CHANGED_REASON = "time, boat or meeting point changed"
 
 
 def message_sms_send(message: Message) -> str:
@@ -57,18 +51,7 @@ def message_sms_send(message: Message) -> str:
             },
         )
         raise SkipMessage(f"{number} opted out of text messages (replied STOP).")
-    try:
-        return sms.sms_send(phone_e164=number, text=text, sender_id=message.booking.tenant.sms_sender_id)
-    except ClientError as exc:
-        if not is_transient(exc):
-            # A number or text SNS refuses: no retry will change that; the booking page shows why.
-            error = exc.response.get("Error", {})
-            Message.objects.filter(pk=message.pk).update(
-                status=Message.Status.FAILED,
-                detail=f"Amazon SNS refused the text: {error.get('Code', '')} {error.get('Message', '')}".strip()[:255],
-                updated_at=timezone.now(),
-            )
-        raise
+    return sms.sms_send(phone_e164=number, text=text, sender_id=message.booking.tenant.sms_sender_id)
 
 
 def crew_invitation_text(message: Message) -> str:
@@ -97,7 +80,7 @@ def crew_invitation_text(message: Message) -> str:
     tenant = booking.tenant
     start = timezone.localtime(booking.start, tenant.zone)
     changed = (
-        message.effect_id is not None and Effect.objects.filter(pk=message.effect_id, reason=_CHANGED_REASON).exists()
+        message.effect_id is not None and Effect.objects.filter(pk=message.effect_id, reason=REASON_CHANGED).exists()
     )
     opening = "Charter changed" if changed else "You're invited"
     return (
@@ -129,35 +112,19 @@ def crew_invitation_sms_schedule(*, assignment: Assignment, reason: str, email_e
     member = assignment.crew_member
     if not member.sms_opt_in or not member.active:
         return None
-    number = phone_e164_or_none(member.phone)
-    if number is None or not is_mobile_e164(number):
+    number = sms_number(member.phone)
+    if not number:
         return None
     booking = assignment.event.booking
     if booking.is_cancelled:
         return None
-    key = f"crew_invitation:{assignment.pk}:sms:{email_effect_id}"
-    message = Message.objects.filter(key=key).first()
-    if message is None:
-        try:
-            with transaction.atomic():
-                message = Message.objects.create(
-                    booking=booking,
-                    assignment=assignment,
-                    kind=Message.Kind.CREW_INVITATION,
-                    channel=Channel.SMS,
-                    recipient=number,
-                    key=key,
-                )
-        except IntegrityError:
-            message = Message.objects.get(key=key)  # another transaction scheduled it first
-    if message.effect_id is None:
-        effect = effect_schedule(
-            kind=Effect.Kind.SEND_MESSAGE,
-            target_id=message.pk,
-            booking_id=booking.pk,
-            reason=reason[:120],
-            unique_key=message.key,
-        )
-        Message.objects.filter(pk=message.pk, effect__isnull=True).update(effect=effect)
-        message.effect = effect
+    message, _created = message_record(
+        booking=booking,
+        assignment=assignment,
+        kind=Message.Kind.CREW_INVITATION,
+        channel=Channel.SMS,
+        recipient=number,
+        key=f"crew_invitation:{assignment.pk}:sms:{email_effect_id}",
+        reason=reason,
+    )
     return message
